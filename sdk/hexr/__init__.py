@@ -1,0 +1,31 @@
+"""Hexr: a zero-trust runtime for AI agents.
+
+Importing `hexr` is cheap: heavy parts (cloud SDKs, the guard's models, platform
+services) load only when used.
+"""
+
+from hexr._version import __version__
+from hexr.errors import (
+    AttestationError,
+    ConfigError,
+    CredentialError,
+    HexrError,
+    IdentityError,
+    LLMError,
+    PolicyDenied,
+    VaultError,
+    VaultPathError,
+)
+
+__all__ = [
+    "AttestationError",
+    "ConfigError",
+    "CredentialError",
+    "HexrError",
+    "IdentityError",
+    "LLMError",
+    "PolicyDenied",
+    "VaultError",
+    "VaultPathError",
+    "__version__",
+]

@@ -1,0 +1,72 @@
+"""Process settings and endpoint discovery.
+
+Resolution order for every value: explicit argument, then environment (``HEXR_*``,
+``SPIFFE_ENDPOINT_SOCKET``, ``OTEL_*``), then what a running local platform published in
+``$HEXR_HOME/run/platform.json``, then a default. The last step is what makes an agent
+zero-config on a developer machine after ``hexr dev up``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hexr import _env
+
+__all__ = ["HexrSettings", "default_home", "platform_file", "published_env", "resolve_endpoint"]
+
+DEFAULT_TRUST_DOMAIN = "hexr.local"
+
+
+def default_home() -> Path:
+    """State directory: ``$HEXR_HOME`` or the user's data dir."""
+    explicit = os.environ.get(_env.HEXR_HOME)
+    return Path(explicit).expanduser() if explicit else Path(user_data_dir("hexr"))
+
+
+def platform_file(home: Path | None = None) -> Path:
+    """Where a running local platform publishes its endpoints."""
+    return (home or default_home()) / "run" / "platform.json"
+
+
+class HexrSettings(BaseSettings):
+    """Settings shared by every Hexr process (SDK, sidecars, services)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEXR_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home)
+    trust_domain: str = DEFAULT_TRUST_DOMAIN
+
+
+@lru_cache(maxsize=4)
+def _published(path: Path, mtime_ns: int) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    env = data.get("env", {}) if isinstance(data, dict) else {}
+    return {str(k): str(v) for k, v in env.items() if k in _env.PLATFORM_ENV_NAMES}
+
+
+def published_env(home: Path | None = None) -> dict[str, str]:
+    """Endpoints published by the running local platform, or ``{}`` when none runs."""
+    path = platform_file(home)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _published(path, mtime)
+
+
+def resolve_endpoint(name: str, default: str | None = None) -> str | None:
+    """Value of endpoint variable ``name``: environment, then local platform, then default."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    return published_env().get(name, default)

@@ -1,0 +1,3 @@
+from hexr_cli import main
+
+main()
