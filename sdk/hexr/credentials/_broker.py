@@ -1,0 +1,194 @@
+"""The credential chain: L1 (memory) → L2 (sealed Valkey) → L3 (injector exchange)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hexr.credentials._cache import CredentialCache
+from hexr.credentials._exchange import InjectorClient
+from hexr.credentials._model import CacheKey, Credential, Lookup, Tier
+from hexr.credentials._shared import SealedStore
+from hexr.credentials._telemetry import (
+    TIER_ATTRS,
+    cache_hits,
+    cache_misses,
+    lookup_duration,
+    observe_degraded,
+)
+from hexr.telemetry import get_tracer
+from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_CACHE_LOOKUP
+
+__all__ = ["CredentialBroker", "tenant_of"]
+
+_tracer = get_tracer()
+
+
+def tenant_of(spiffe_id: str) -> str:
+    """The tenant segment of an agent SPIFFE ID (``.../agent/{tenant}/...``), else ``""``."""
+    parts = spiffe_id.split("/")
+    return parts[4] if len(parts) > 4 and parts[3] == "agent" else ""
+
+
+class CredentialBroker:
+    """Serves credentials for one workload identity through the three tiers."""
+
+    def __init__(
+        self,
+        spiffe_id: str,
+        injector: InjectorClient,
+        *,
+        shared: SealedStore | None = None,
+        cache: CredentialCache | None = None,
+        lock_ttl: float = 10.0,
+        poll_interval: float = 0.02,
+    ) -> None:
+        self.spiffe_id = spiffe_id
+        self.tenant = tenant_of(spiffe_id)
+        self._injector = injector
+        self._shared = shared
+        self._cache = cache or CredentialCache()
+        self._lock_ttl = lock_ttl
+        self._poll_interval = poll_interval
+        self._key_lock = threading.Lock()
+        self._sealing_key: bytes | None = None
+        if shared is not None:
+            observe_degraded(lambda: shared.degraded)
+
+    @property
+    def cache(self) -> CredentialCache:
+        """The L1 cache."""
+        return self._cache
+
+    def lookup(self, service: str, region: str) -> Lookup:
+        """The credential for ``service``/``region`` and the tier that served it.
+
+        Raises:
+            PolicyDenied: the injector's policy refused the credential.
+            CredentialError: no tier could produce a credential.
+        """
+        result = self._cache.get(CacheKey(self.spiffe_id, service, region), self._load)
+        if result.tier == "L1":
+            cache_hits.add(1, TIER_ATTRS["L1"])
+        else:
+            cache_misses.add(1, TIER_ATTRS["L1"])
+        return result
+
+    async def alookup(self, service: str, region: str) -> Lookup:
+        """Async twin of `lookup`.
+
+        Raises:
+            PolicyDenied: the injector's policy refused the credential.
+            CredentialError: no tier could produce a credential.
+        """
+        result = await self._cache.aget(CacheKey(self.spiffe_id, service, region), self._load)
+        if result.tier == "L1":
+            cache_hits.add(1, TIER_ATTRS["L1"])
+        else:
+            cache_misses.add(1, TIER_ATTRS["L1"])
+        return result
+
+    def close(self) -> None:
+        """Release connections."""
+        self._injector.close()
+        if self._shared is not None:
+            self._shared.close()
+
+    def _load(self, key: CacheKey, beat: float | None) -> Lookup:
+        shared, sealing_key = self._shared, self._shared_key()
+        if shared is None or sealing_key is None:
+            return Lookup(self._exchange(key, None, None), "L3")
+        found = self._read_shared(shared, key, sealing_key, beat)
+        if found is not None:
+            return Lookup(found, "L2")
+        token = shared.try_lock(key, int(self._lock_ttl * 1000))
+        if token is None and not shared.degraded:
+            # Another pod is exchanging this key: wait for its result instead of a second
+            # exchange; if it never lands (pod died), exchange ourselves.
+            found = self._await_shared(shared, key, sealing_key, beat)
+            if found is not None:
+                return Lookup(found, "L2")
+        try:
+            return Lookup(self._exchange(key, shared, sealing_key), "L3")
+        finally:
+            if token is not None:
+                shared.unlock(key, token)
+
+    def _read_shared(
+        self, shared: SealedStore, key: CacheKey, sealing_key: bytes, beat: float | None
+    ) -> Credential | None:
+        with self._span("L2") as record:
+            found = shared.get(key, sealing_key)
+            if found is not None and beat is not None and found.expires_at <= beat:
+                found = None  # A refresh wants a newer credential than the one we hold.
+            record(found is not None)
+        return found
+
+    def _await_shared(
+        self, shared: SealedStore, key: CacheKey, sealing_key: bytes, beat: float | None
+    ) -> Credential | None:
+        deadline = time.monotonic() + self._lock_ttl
+        while time.monotonic() < deadline and not shared.degraded:
+            time.sleep(self._poll_interval)
+            found = shared.get(key, sealing_key)
+            if found is not None and (beat is None or found.expires_at > beat):
+                cache_hits.add(1, TIER_ATTRS["L2"])
+                return found
+            if not shared.locked(key):
+                return None
+        return None
+
+    def _exchange(
+        self, key: CacheKey, shared: SealedStore | None, sealing_key: bytes | None
+    ) -> Credential:
+        with self._span("L3") as record:
+            credential, returned_key = self._injector.exchange(key.service, key.region)
+            record(True)
+        if returned_key is not None and self._sealing_key is None:
+            self._sealing_key = returned_key
+        if shared is not None and sealing_key is not None:
+            shared.put(key, credential, sealing_key)
+        return credential
+
+    def _shared_key(self) -> bytes | None:
+        if self._shared is None or self._shared.degraded:
+            return None
+        if self._sealing_key is not None:
+            return self._sealing_key
+        with self._key_lock:
+            if self._sealing_key is None:
+                try:
+                    self._sealing_key = self._injector.sealing_key()
+                except Exception:  # noqa: BLE001 (without a key, L2 is skipped, not fatal)
+                    return None
+            return self._sealing_key
+
+    @contextmanager
+    def _span(self, tier: Tier) -> Iterator[_Recorder]:
+        attrs = TIER_ATTRS[tier]
+        start = time.perf_counter()
+        recorder = _Recorder()
+        with _tracer.start_as_current_span(SPAN_CACHE_LOOKUP) as span:
+            span.set_attribute("tier", tier)
+            span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
+            span.set_attribute(ATTR_TENANT, self.tenant)
+            try:
+                yield recorder
+            finally:
+                elapsed = time.perf_counter() - start
+                span.set_attribute("hit", recorder.hit)
+                span.set_attribute("duration_ms", round(elapsed * 1000, 3))
+                lookup_duration.record(elapsed, attrs)
+                (cache_hits if recorder.hit else cache_misses).add(1, attrs)
+
+
+class _Recorder:
+    __slots__ = ("hit",)
+
+    def __init__(self) -> None:
+        self.hit = False
+
+    def __call__(self, hit: bool) -> None:
+        self.hit = hit

@@ -1,0 +1,119 @@
+"""Clients built on a credential: boto3 for ``aws_*`` services, httpx for HTTP APIs.
+
+Both read the credential through a callback into the cache on use, not once at build
+time, so a long-lived client keeps working across rotations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Generator
+from typing import Any
+
+import httpx
+
+from hexr.credentials._model import Credential
+from hexr.errors import ConfigError, CredentialError
+
+__all__ = ["CredentialAuth", "aws_service_name", "build_boto3_client", "build_httpx_client"]
+
+CredentialFetcher = Callable[[], Credential]
+
+_AWS_PREFIX = "aws_"
+
+
+def aws_service_name(service: str) -> str | None:
+    """The boto3 service name of a Hexr service (``aws_s3`` → ``s3``), else None."""
+    if not service.startswith(_AWS_PREFIX):
+        return None
+    return service[len(_AWS_PREFIX) :].replace("_", "-")
+
+
+def _boto3() -> Any:
+    try:
+        import boto3
+        import botocore.credentials
+        import botocore.session
+    except ImportError as exc:
+        raise ImportError(
+            "AWS clients need boto3: pip install 'hexr[aws]'", name=exc.name
+        ) from exc
+    return boto3, botocore
+
+
+def build_boto3_client(
+    service: str, region: str, fetch: CredentialFetcher, **client_kwargs: Any
+) -> Any:
+    """A boto3 client whose credentials refresh through ``fetch``.
+
+    Raises:
+        ImportError: boto3 is missing (names the ``hexr[aws]`` extra).
+        CredentialError: ``fetch`` returned a non-AWS credential.
+    """
+    boto3, botocore = _boto3()
+    name = aws_service_name(service)
+    if name is None:
+        raise ConfigError(f"{service!r} is not an AWS service (expected an 'aws_' prefix)")
+
+    def metadata() -> dict[str, str]:
+        credential = fetch()
+        if credential.kind != "aws":
+            raise CredentialError(f"{service} needs an AWS credential, got {credential.kind}")
+        expiry = dt.datetime.fromtimestamp(credential.expires_at, tz=dt.UTC)
+        return {
+            "access_key": credential.values["access_key_id"],
+            "secret_key": credential.values["secret_access_key"],
+            "token": credential.values.get("session_token", ""),
+            "expiry_time": expiry.isoformat(),
+        }
+
+    refreshable = botocore.credentials.RefreshableCredentials.create_from_metadata(
+        metadata=metadata(), refresh_using=metadata, method="hexr"
+    )
+    session = botocore.session.Session()
+    # The documented extension point for credentials: a resolver with our one provider,
+    # so no key from the environment, a profile or instance metadata is ever used.
+    provider = _StaticProvider(refreshable, botocore.credentials.CredentialProvider)
+    session.register_component(
+        "credential_provider", botocore.credentials.CredentialResolver(providers=[provider])
+    )
+    return boto3.Session(botocore_session=session).client(
+        name, region_name=region, **client_kwargs
+    )
+
+
+def _StaticProvider(credentials: Any, base: type) -> Any:
+    class Provider(base):  # type: ignore[misc]
+        METHOD = "hexr"
+        CANONICAL_NAME = "hexr"
+
+        def load(self) -> Any:
+            return credentials
+
+    return Provider()
+
+
+class CredentialAuth(httpx.Auth):
+    """httpx auth that presents the current token credential on every request."""
+
+    def __init__(self, fetch: CredentialFetcher) -> None:
+        self._fetch = fetch
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Set the credential header, read from the cache per request."""
+        credential = self._fetch()
+        if credential.kind != "token":
+            raise CredentialError(f"HTTP APIs need a token credential, got {credential.kind}")
+        header = credential.values.get("header", "authorization")
+        prefix = credential.values.get("prefix", "Bearer ")
+        request.headers[header] = f"{prefix}{credential.values['token']}"
+        yield request
+
+
+def build_httpx_client(fetch: CredentialFetcher, **client_kwargs: Any) -> httpx.Client:
+    """An httpx client authenticated with the service's token; ``base_url`` from the injector."""
+    credential = fetch()
+    base_url = credential.values.get("base_url")
+    if base_url and "base_url" not in client_kwargs:
+        client_kwargs["base_url"] = base_url
+    return httpx.Client(auth=CredentialAuth(fetch), **client_kwargs)
