@@ -37,3 +37,39 @@ PLATFORM_ENV_NAMES = (
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
 """Endpoints a running local platform publishes for agents (see `hexr._settings`)."""
+
+# Observability section (`hexr.config`): each variable overrides one field of the YAML
+# file named by HEXR_CONFIG; `hexr.config.ENV_FIELDS` maps them to their fields.
+HEXR_CONFIG = "HEXR_CONFIG"
+"""Path of the YAML config file (its ``observability:`` section)."""
+HEXR_OBSERVE = "HEXR_OBSERVE"
+"""``true``: zero-config observability (metrics and traces on, local endpoints)."""
+HEXR_SERVICE_NAME = "HEXR_SERVICE_NAME"
+HEXR_SERVICE_VERSION = "HEXR_SERVICE_VERSION"
+HEXR_PRICES_FILE = "HEXR_PRICES_FILE"
+"""YAML price table merged over the shipped one (LLM cost)."""
+HEXR_METRICS_ENABLED = "HEXR_METRICS_ENABLED"
+HEXR_METRICS_PATH = "HEXR_METRICS_PATH"
+HEXR_METRICS_NAMESPACE = "HEXR_METRICS_NAMESPACE"
+HEXR_METRICS_SUBSYSTEM = "HEXR_METRICS_SUBSYSTEM"
+HEXR_METRICS_CONST_LABELS = "HEXR_METRICS_CONST_LABELS"
+"""``environment=prod,region=eu-west-1``: labels added to every metric."""
+HEXR_METRICS_BASIC_AUTH_USERNAME = "HEXR_METRICS_BASIC_AUTH_USERNAME"
+HEXR_METRICS_BASIC_AUTH_PASSWORD = "HEXR_METRICS_BASIC_AUTH_PASSWORD"  # noqa: S105 (a name)
+HEXR_METRICS_BEARER_TOKEN = "HEXR_METRICS_BEARER_TOKEN"  # noqa: S105 (a name)
+HEXR_METRICS_ALLOW_CIDRS = "HEXR_METRICS_ALLOW_CIDRS"
+"""Comma-separated networks allowed to scrape ``/metrics``."""
+HEXR_TRACING_ENABLED = "HEXR_TRACING_ENABLED"
+HEXR_TRACING_EXPORTER = "HEXR_TRACING_EXPORTER"
+"""``otlp`` | ``zipkin`` | ``console`` | ``none``."""
+HEXR_TRACING_PROTOCOL = "HEXR_TRACING_PROTOCOL"
+"""OTLP transport: ``grpc`` | ``http/protobuf``."""
+HEXR_TRACING_ENDPOINT = "HEXR_TRACING_ENDPOINT"
+HEXR_TRACING_INSECURE = "HEXR_TRACING_INSECURE"
+HEXR_TRACING_HEADERS = "HEXR_TRACING_HEADERS"
+"""``Authorization=Bearer ${TOKEN},x-tenant=a`` (``${ENV}`` is interpolated)."""
+HEXR_TRACING_SAMPLE_RATE = "HEXR_TRACING_SAMPLE_RATE"
+HEXR_TRACING_TIMEOUT = "HEXR_TRACING_TIMEOUT"
+HEXR_LOG_LEVEL = "HEXR_LOG_LEVEL"
+HEXR_LOG_FORMAT = "HEXR_LOG_FORMAT"
+"""``json`` (default) | ``console``."""

@@ -1,0 +1,31 @@
+"""One observability configuration for the SDK, sidecars and services.
+
+``load_observability_config()`` reads the ``observability:`` section of the YAML file named
+by ``HEXR_CONFIG``, applies ``HEXR_*`` (then ``OTEL_*``) environment variables and
+zero-config defaults, and validates everything at start.
+"""
+
+from hexr.config._labels import check_const_labels, is_unbounded_label
+from hexr.config._loader import ENV_FIELDS, get_observability_config, load_observability_config
+from hexr.config._models import (
+    BasicAuthConfig,
+    LoggingConfig,
+    MetricsConfig,
+    MetricsProtection,
+    ObservabilityConfig,
+    TracingConfig,
+)
+
+__all__ = [
+    "ENV_FIELDS",
+    "BasicAuthConfig",
+    "LoggingConfig",
+    "MetricsConfig",
+    "MetricsProtection",
+    "ObservabilityConfig",
+    "TracingConfig",
+    "check_const_labels",
+    "get_observability_config",
+    "is_unbounded_label",
+    "load_observability_config",
+]
