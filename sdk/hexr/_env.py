@@ -22,6 +22,11 @@ HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
 """Where short-lived processes push their metrics on exit."""
 
+HEXR_DEV_PORTS = "HEXR_DEV_PORTS"
+"""Fixed ports for `hexr dev up`, e.g. ``valkey=6379,collector.grpc=4317`` (else free)."""
+HEXR_COLLECTOR_EXPORTER_ARGS = "HEXR_COLLECTOR_EXPORTER_ARGS"
+"""Exporter flags of the local collector (rotel), default ``--exporter blackhole``."""
+
 OTEL_EXPORTER_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 OTEL_SDK_DISABLED = "OTEL_SDK_DISABLED"
 

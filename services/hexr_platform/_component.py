@@ -1,0 +1,183 @@
+"""Start one component from its spec, wait until healthy, stop it: shared by all callers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hexr import _env
+from hexr_platform._process import ProcessRef, spawn_detached
+from hexr_platform._spec import ComponentContext, ComponentSpec
+from hexr_platform.errors import ComponentStartError, NotInstalledError
+
+__all__ = ["RunningComponent", "log_tail", "start_component"]
+
+_POLL_S = 0.02
+_TAIL_LINES = 20
+_TAIL_BYTES = 16_384
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def log_tail(path: Path, lines: int = _TAIL_LINES) -> list[str]:
+    """Last ``lines`` lines of a log file (bounded read), or [] when it does not exist."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - _TAIL_BYTES))
+            data = fh.read()
+    except OSError:
+        return []
+    # Colour codes some binaries write even to files would garble a terminal table.
+    return _ANSI.sub("", data.decode("utf-8", "replace")).splitlines()[-lines:]
+
+
+def _make_dirs(ctx: ComponentContext) -> None:
+    ctx.home.mkdir(parents=True, exist_ok=True)
+    for directory, mode in (
+        (ctx.data_dir, 0o700),
+        (ctx.log_path.parent, 0o700),
+        (ctx.run_dir, 0o700),
+        (ctx.secrets_dir, 0o700),
+    ):
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(mode)
+
+
+@dataclass
+class RunningComponent:
+    """A started component: its spec, context and verified process reference."""
+
+    spec: ComponentSpec
+    ctx: ComponentContext
+    process: ProcessRef
+    started_at: float
+    _popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """Component name."""
+        return self.spec.name
+
+    @property
+    def pid(self) -> int:
+        """Process id of the component (leader of its own process group)."""
+        return self.process.pid
+
+    @property
+    def address(self) -> str:
+        """Address shown to operators (URL or socket path)."""
+        return self.spec.address(self.ctx)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Env variables this component publishes to agents."""
+        return self.spec.publish(self.ctx)
+
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.alive()
+
+    def healthy(self) -> bool:
+        """Whether the process runs and passes its health check."""
+        return self.alive() and self.spec.health(self.ctx)
+
+    def log_tail(self, lines: int = _TAIL_LINES) -> list[str]:
+        """Last lines of the component's log."""
+        return log_tail(self.ctx.log_path, lines)
+
+    def wait_healthy(self, timeout_s: float | None = None) -> None:
+        """Poll the health check until it passes.
+
+        Raises:
+            ComponentStartError: The process exited or the timeout passed; the message
+                carries the log tail.
+        """
+        deadline = time.monotonic() + (timeout_s or self.spec.start_timeout_s)
+        while True:
+            if not self.alive():
+                raise ComponentStartError(self._failure("exited during start"))
+            if self.spec.health(self.ctx):
+                return
+            if time.monotonic() > deadline:
+                raise ComponentStartError(self._failure("did not become healthy in time"))
+            time.sleep(_POLL_S)
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Stop the process group (SIGTERM, then SIGKILL after ``grace_s``); idempotent."""
+        self.process.stop(grace_s)
+        if self._popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(timeout=1)
+
+    def _failure(self, what: str) -> str:
+        tail = "\n".join(f"    {line}" for line in self.log_tail())
+        return f"{self.name} {what} (log: {self.ctx.log_path})" + (f"\n{tail}" if tail else "")
+
+
+def start_component(
+    spec: ComponentSpec,
+    ctx: ComponentContext,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    die_with_parent: bool = False,
+    wait: bool = True,
+) -> RunningComponent:
+    """Start ``spec`` detached in ``ctx`` and (by default) wait until it is healthy.
+
+    Args:
+        spec: The component to start.
+        ctx: Its ports and directories.
+        extra_env: Extra environment for the process (on top of the caller's).
+        die_with_parent: Kill the process when the calling thread dies (test fixtures).
+        wait: Wait for the health check and run ``post_start``.
+
+    Returns:
+        The running component.
+
+    Raises:
+        NotInstalledError: The binary is missing.
+        ComponentStartError: It exited, never became healthy, or ``post_start`` failed;
+            the process is stopped before this is raised.
+    """
+    executable = spec.locate()
+    if executable is None:
+        hint = f" — {spec.install_hint}" if spec.install_hint else ""
+        raise NotInstalledError(f"{spec.name} is not installed{hint}")
+    _make_dirs(ctx)
+    if spec.prepare is not None:
+        spec.prepare(ctx)
+    env = dict(os.environ)
+    env[_env.HEXR_HOME] = str(ctx.home)
+    env.update(extra_env or {})
+    env.update(spec.process_env(ctx))
+    try:
+        popen, ref = spawn_detached(
+            spec.argv(ctx, executable),
+            log_path=ctx.log_path,
+            cwd=ctx.data_dir,
+            env=env,
+            die_with_parent=die_with_parent,
+        )
+    except OSError as exc:
+        raise ComponentStartError(f"{spec.name} could not be executed: {exc}") from exc
+    running = RunningComponent(spec, ctx, ref, time.time(), popen)
+    if not wait:
+        return running
+    try:
+        running.wait_healthy()
+        if spec.post_start is not None:
+            spec.post_start(ctx)
+    except ComponentStartError:
+        running.stop(grace_s=1.0)
+        raise
+    except Exception as exc:
+        running.stop(grace_s=1.0)
+        raise ComponentStartError(f"{spec.name} post-start hook failed: {exc}") from exc
+    return running

@@ -1,0 +1,311 @@
+"""The local platform: start, supervise, report and stop the registered components."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hexr._settings import default_home
+from hexr_platform._component import RunningComponent, log_tail, start_component
+from hexr_platform._ports import allocate_ports, configured_ports
+from hexr_platform._prometheus import targets_dir, write_targets
+from hexr_platform._registry import COMPONENTS
+from hexr_platform._spec import ComponentContext, ComponentSpec
+from hexr_platform._state import ComponentRecord, PlatformState, locked, remove_state
+from hexr_platform.errors import PlatformError
+
+__all__ = ["ComponentState", "ComponentStatus", "Event", "Platform", "UpResult"]
+
+
+class ComponentState(enum.StrEnum):
+    """What ``status`` reports for a component."""
+
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+    CRASHED = "crashed"
+    STOPPED = "stopped"
+    NOT_INSTALLED = "not installed"
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One row of ``hexr dev status``."""
+
+    name: str
+    state: ComponentState
+    pid: int | None = None
+    address: str = ""
+    uptime_s: float | None = None
+    log_path: str = ""
+    log_tail: tuple[str, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress of ``up``: ``phase`` is starting, restarting, healthy, running, failed,
+    not-installed or skipped."""
+
+    component: str
+    phase: str
+    detail: str = ""
+
+
+@dataclass
+class UpResult:
+    """Outcome of ``up``, by component name."""
+
+    started: list[str] = field(default_factory=list)
+    restarted: list[str] = field(default_factory=list)
+    already_running: list[str] = field(default_factory=list)
+    not_installed: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every required component runs."""
+        return not self.failed
+
+    @property
+    def noop(self) -> bool:
+        """True when everything was already running and nothing was started."""
+        return not (self.started or self.restarted or self.failed) and bool(
+            self.already_running
+        )
+
+
+class Platform:
+    """The local platform in one state directory.
+
+    Args:
+        home: State directory (default ``$HEXR_HOME`` or the user's data dir).
+        specs: Components (default: the registry).
+        ports: Fixed ports, ``name`` or ``name.role`` to port (default ``HEXR_DEV_PORTS``).
+        on_event: Progress callback for ``up`` (called from worker threads).
+    """
+
+    def __init__(
+        self,
+        home: Path | None = None,
+        specs: Sequence[ComponentSpec] | None = None,
+        ports: Mapping[str, int] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.home = (home or default_home()).expanduser().resolve()
+        self.specs = list(COMPONENTS if specs is None else specs)
+        self._ports = dict(configured_ports() if ports is None else ports)
+        self._on_event = on_event or (lambda _event: None)
+        names = [spec.name for spec in self.specs]
+        if len(set(names)) != len(names):
+            raise PlatformError(f"duplicate component names in {names}")
+
+    # --- up ---------------------------------------------------------------------
+
+    def up(self, components: Sequence[str] | None = None) -> UpResult:
+        """Start every (or the named) component not already running; restart crashed ones.
+
+        Raises:
+            PlatformError: Unknown component name, or the platform lock is held.
+        """
+        began = time.monotonic()
+        selected = self._select(components)
+        result = UpResult()
+        with locked(self.home):
+            state = PlatformState.load(self.home)
+            plan = self._plan(selected, state, result)
+            contexts = self._contexts(state, plan)
+            self._start_all(plan, contexts, state, result)
+            state.env = self._published(state, contexts)
+            state.save(self.home)
+        result.elapsed_s = time.monotonic() - began
+        return result
+
+    def _select(self, components: Sequence[str] | None) -> list[ComponentSpec]:
+        if components is None:
+            return list(self.specs)
+        by_name = {spec.name: spec for spec in self.specs}
+        unknown = [name for name in components if name not in by_name]
+        if unknown:
+            raise PlatformError(f"unknown component(s): {', '.join(unknown)}")
+        return [by_name[name] for name in components]
+
+    def _plan(
+        self, selected: list[ComponentSpec], state: PlatformState, result: UpResult
+    ) -> dict[str, tuple[ComponentSpec, bool]]:
+        """Components to start, with whether each is a restart of a crashed one."""
+        plan: dict[str, tuple[ComponentSpec, bool]] = {}
+        for spec in selected:
+            record = state.components.get(spec.name)
+            if record is not None and record.process.alive():
+                result.already_running.append(spec.name)
+                self._on_event(Event(spec.name, "running", record.address))
+                continue
+            if spec.locate() is None:
+                if record is not None:
+                    del state.components[spec.name]
+                hint = spec.install_hint or "binary not found"
+                if spec.optional:
+                    result.not_installed[spec.name] = hint
+                    self._on_event(Event(spec.name, "not-installed", hint))
+                else:
+                    result.failed[spec.name] = f"not installed — {hint}"
+                    self._on_event(Event(spec.name, "failed", f"not installed — {hint}"))
+                continue
+            plan[spec.name] = (spec, record is not None)
+        return plan
+
+    def _contexts(
+        self, state: PlatformState, plan: dict[str, tuple[ComponentSpec, bool]]
+    ) -> dict[str, ComponentContext]:
+        """Contexts of every running or planned component, sharing one peers map."""
+        peers: dict[str, ComponentContext] = {}
+        fresh = [
+            (name, spec.ports)
+            for name, (spec, restart) in plan.items()
+            if not restart or name not in state.components
+        ]
+        new_ports = allocate_ports(fresh, self._ports)
+        for name, record in state.components.items():
+            peers[name] = ComponentContext(name, record.ports, self.home, peers)
+        for name in plan:
+            if name in new_ports:
+                peers[name] = ComponentContext(name, new_ports[name], self.home, peers)
+        return peers
+
+    def _start_all(
+        self,
+        plan: dict[str, tuple[ComponentSpec, bool]],
+        contexts: dict[str, ComponentContext],
+        state: PlatformState,
+        result: UpResult,
+    ) -> None:
+        """Start planned components in parallel, each once its dependencies are healthy."""
+        done = {name: threading.Event() for name in plan}
+        healthy: set[str] = set(result.already_running)
+        guard = threading.Lock()
+
+        def run(name: str) -> None:
+            spec, restart = plan[name]
+            try:
+                for dep in spec.depends_on:
+                    if dep in done:
+                        done[dep].wait()
+                    if dep not in healthy:
+                        raise PlatformError(f"dependency {dep} is not running")
+                self._on_event(Event(name, "restarting" if restart else "starting"))
+                running = start_component(spec, contexts[name])
+            except PlatformError as exc:
+                with guard:
+                    result.failed[name] = str(exc)
+                self._on_event(Event(name, "failed", str(exc)))
+                done[name].set()
+                return
+            if spec.metrics_path is not None:
+                write_targets(self.home, name, [f"{running.ctx.host}:{running.ctx.port}"],
+                              spec.metrics_path)
+            with guard:
+                state.components[name] = _record(running)
+                healthy.add(name)
+                (result.restarted if restart else result.started).append(name)
+                state.save(self.home)  # a crash of `up` itself still leaves a stoppable record
+            self._on_event(Event(name, "healthy", running.address))
+            done[name].set()
+
+        if not plan:
+            return
+        with ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix="hexr-up") as pool:
+            for future in [pool.submit(run, name) for name in plan]:
+                future.result()
+
+    def _published(
+        self, state: PlatformState, contexts: Mapping[str, ComponentContext]
+    ) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for spec in self.specs:
+            if spec.name in state.components and spec.name in contexts:
+                env.update(spec.publish(contexts[spec.name]))
+        return env
+
+    # --- status -----------------------------------------------------------------
+
+    def status(self) -> list[ComponentStatus]:
+        """State of every registered (and every recorded) component, health-checked."""
+        state = PlatformState.load(self.home)
+        specs = {spec.name: spec for spec in self.specs}
+        names = list(specs) + [name for name in state.components if name not in specs]
+        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+            return list(
+                pool.map(lambda n: self._status_of(n, specs.get(n), state, specs), names)
+            )
+
+    def _status_of(
+        self,
+        name: str,
+        spec: ComponentSpec | None,
+        state: PlatformState,
+        specs: Mapping[str, ComponentSpec],
+    ) -> ComponentStatus:
+        record = state.components.get(name)
+        if record is None:
+            if spec is not None and spec.locate() is None:
+                return ComponentStatus(
+                    name, ComponentState.NOT_INSTALLED, hint=spec.install_hint
+                )
+            return ComponentStatus(name, ComponentState.STOPPED)
+        common = {"pid": record.pid, "address": record.address, "log_path": record.log}
+        if not record.process.alive():
+            return ComponentStatus(
+                name,
+                ComponentState.CRASHED,
+                log_tail=tuple(log_tail(Path(record.log))),
+                **common,  # type: ignore[arg-type]
+            )
+        uptime = max(0.0, time.time() - record.started_at)
+        ok = spec is not None and spec.health(
+            ComponentContext(name, record.ports, self.home, {})
+        )
+        return ComponentStatus(
+            name,
+            ComponentState.HEALTHY if ok else ComponentState.UNHEALTHY,
+            uptime_s=uptime,
+            **common,  # type: ignore[arg-type]
+        )
+
+    # --- down -------------------------------------------------------------------
+
+    def down(self, grace_s: float = 5.0) -> list[str]:
+        """Stop every recorded component and remove run files; idempotent.
+
+        Returns:
+            Names of the components that were still running and got stopped.
+        """
+        with locked(self.home):
+            state = PlatformState.load(self.home)
+            records = state.components
+            alive = [name for name, rec in records.items() if rec.process.alive()]
+            if records:
+                with ThreadPoolExecutor(max_workers=len(records)) as pool:
+                    list(pool.map(lambda rec: rec.process.stop(grace_s), records.values()))
+            for name in records:
+                with contextlib.suppress(FileNotFoundError):
+                    (targets_dir(self.home) / f"{name}.json").unlink()
+            remove_state(self.home)
+        return alive
+
+
+def _record(running: RunningComponent) -> ComponentRecord:
+    return ComponentRecord(
+        pid=running.process.pid,
+        start_time=running.process.start_time,
+        ports=dict(running.ctx.ports),
+        address=running.address,
+        log=str(running.ctx.log_path),
+        started_at=running.started_at,
+    )

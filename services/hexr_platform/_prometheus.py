@@ -1,0 +1,111 @@
+"""Generated configuration of the local Prometheus and Alertmanager.
+
+Prometheus discovers scrape targets through ``file_sd``: every JSON file in
+``$HEXR_HOME/prometheus/targets/`` is a target group, so a component (or a later service)
+adds itself by dropping one file there, without a restart. Alert and recording rules are
+loaded from ``$HEXR_HOME/prometheus/rules/*.yml``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from hexr_platform._spec import ComponentContext
+
+__all__ = [
+    "prepare_alertmanager",
+    "prometheus_config",
+    "prometheus_preparer",
+    "rules_dir",
+    "targets_dir",
+    "write_targets",
+]
+
+_ALERTMANAGER_TEMPLATE = (
+    Path(__file__).resolve().parents[2] / "deploy" / "local" / "alertmanager.yml"
+)
+_DEFAULT_ALERTMANAGER = """\
+route:
+  receiver: local
+receivers:
+  - name: local
+"""
+
+
+def targets_dir(home: Path) -> Path:
+    """Directory of file_sd target files the local Prometheus watches."""
+    return home / "prometheus" / "targets"
+
+
+def rules_dir(home: Path) -> Path:
+    """Directory of rule files (``*.yml``) the local Prometheus loads."""
+    return home / "prometheus" / "rules"
+
+
+def write_targets(
+    home: Path, job: str, targets: list[str], metrics_path: str = "/metrics"
+) -> Path:
+    """Atomically write the file_sd group for ``job`` and return its path."""
+    directory = targets_dir(home)
+    directory.mkdir(parents=True, exist_ok=True)
+    group = [{"targets": targets, "labels": {"job": job, "__metrics_path__": metrics_path}}]
+    path = directory / f"{job}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(group))
+    os.replace(tmp, path)  # Prometheus must never read a half-written file
+    return path
+
+
+def prometheus_config(ctx: ComponentContext, interval: str = "5s") -> dict[str, object]:
+    """The Prometheus configuration for ``ctx``'s platform (scrape/evaluate every ``interval``)."""
+    config: dict[str, object] = {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(rules_dir(ctx.home) / "*.yml")],
+        "scrape_configs": [
+            {
+                "job_name": "hexr",
+                "file_sd_configs": [
+                    {"files": [str(targets_dir(ctx.home) / "*.json")], "refresh_interval": "5s"}
+                ],
+                # Pushed groups carry the pushing job's labels; keep them.
+                "honor_labels": True,
+            }
+        ],
+    }
+    alertmanager = ctx.peers.get("alertmanager")
+    if alertmanager is not None:
+        config["alerting"] = {
+            "alertmanagers": [
+                {"static_configs": [{"targets": [f"{alertmanager.host}:{alertmanager.port}"]}]}
+            ]
+        }
+    return config
+
+
+def prometheus_preparer(interval: str = "5s") -> Callable[[ComponentContext], None]:
+    """A ``prepare`` hook writing ``prometheus.yml`` and the rule/target directories."""
+
+    def prepare(ctx: ComponentContext) -> None:
+        rules_dir(ctx.home).mkdir(parents=True, exist_ok=True)
+        targets_dir(ctx.home).mkdir(parents=True, exist_ok=True)
+        write_targets(ctx.home, "prometheus", [f"{ctx.host}:{ctx.port}"])
+        (ctx.data_dir / "prometheus.yml").write_text(
+            yaml.safe_dump(prometheus_config(ctx, interval), sort_keys=False)
+        )
+
+    return prepare
+
+
+def prepare_alertmanager(ctx: ComponentContext) -> None:
+    """Copy the local Alertmanager configuration into the data directory."""
+    target = ctx.data_dir / "alertmanager.yml"
+    if _ALERTMANAGER_TEMPLATE.is_file():
+        shutil.copyfile(_ALERTMANAGER_TEMPLATE, target)
+    else:  # installed as a wheel without the repo's deploy/ directory
+        target.write_text(_DEFAULT_ALERTMANAGER)
