@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hexr._version import __version__
+from hexr_cli import dev
 
 app = typer.Typer(
     name="hexr",
@@ -17,6 +18,9 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Hexr: zero-trust runtime for AI agents."""
+
+
+app.add_typer(dev.app, name="dev")
 
 
 @app.command()
