@@ -65,3 +65,36 @@ GENAI_TOKEN_USAGE_BUCKETS = (
 GENAI_OPERATION_DURATION_BUCKETS = (
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 )
+
+# Cost (hexr.telemetry._cost): USD per call from the offline price table.
+METRIC_LLM_COST = "hexr.llm.cost"
+"""Counter, unit ``usd``, by tenant, agent, model (Prometheus: ``hexr_llm_cost_usd_total``)."""
+METRIC_LLM_UNPRICED_CALLS = "hexr.llm.unpriced_calls"
+"""Counter of calls whose model has no price (cost never guessed)."""
+ATTR_LLM_COST_USD = "hexr.llm.cost_usd"
+ATTR_LLM_UNPRICED = "hexr.llm.unpriced"
+
+# Sessions: multi-step agent loops (hexr.session()).
+METRIC_AGENT_ACTIVE_SESSIONS = "hexr.agent.active_sessions"
+METRIC_AGENT_SESSION_STEPS = "hexr.agent.session.steps"
+METRIC_AGENT_SESSIONS = "hexr.agent.sessions"
+"""Counter of ended sessions by tenant, agent, status (completed/failed): completion rate."""
+SPAN_AGENT_SESSION = "hexr.agent.session"
+
+# Latency breakdown: one histogram for every stage of a request, by component and stage.
+METRIC_STAGE_DURATION = "hexr.stage.duration"
+ATTR_STAGE = "hexr.stage"
+STAGE_GUARD_SCAN = "guard_scan"
+STAGE_CREDENTIAL_FETCH = "credential_fetch"
+STAGE_UPSTREAM_FIRST_BYTE = "upstream_first_byte"
+STAGE_UPSTREAM = "upstream"
+STAGE_RESPONSE_HANDLING = "response_handling"
+STAGE_POLICY = "policy"
+STAGE_SERIALIZATION = "serialization"
+STAGE_DURATION_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+)
+DURATION_BUCKETS_S = (
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+)
+"""Histogram boundaries for Hexr's second-valued durations (the SDK default is in ms)."""
