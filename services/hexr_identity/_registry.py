@@ -1,0 +1,95 @@
+"""Registration entries: which process (pid + start time, optionally uid) gets which ID."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from hexr.identity import SpiffeId
+
+__all__ = ["Entry", "InMemoryRegistrationStore", "RegistrationError", "RegistrationStore"]
+
+MAX_ENTRIES = 10_000
+
+
+class RegistrationError(Exception):
+    """A registration was refused; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One registered workload process.
+
+    The start time (``/proc/PID/stat`` field 22) pins the entry to one process: a recycled
+    pid has another start time and matches nothing.
+    """
+
+    spiffe_id: SpiffeId
+    pid: int
+    start_time: int
+    uid: int | None = None
+
+
+class RegistrationStore(ABC):
+    """Where registration entries live."""
+
+    @abstractmethod
+    def add(self, entry: Entry) -> None:
+        """Register ``entry``; replaces an entry of a dead process with the same pid.
+
+        Raises:
+            RegistrationError: the live process already has another ID, or the store is full.
+        """
+
+    @abstractmethod
+    def remove(self, pid: int) -> bool:
+        """Drop the entry of ``pid``; True when there was one."""
+
+    @abstractmethod
+    def get(self, pid: int) -> Entry | None:
+        """The entry registered for ``pid``."""
+
+    @abstractmethod
+    def entries(self) -> list[Entry]:
+        """All entries."""
+
+
+class InMemoryRegistrationStore(RegistrationStore):
+    """Entries in a dict; the local platform re-registers on restart."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[int, Entry] = {}
+        self._max = max_entries
+
+    def add(self, entry: Entry) -> None:
+        """Register ``entry`` (see `RegistrationStore.add`)."""
+        with self._lock:
+            existing = self._entries.get(entry.pid)
+            if (
+                existing is not None
+                and existing.start_time == entry.start_time
+                and existing.spiffe_id != entry.spiffe_id
+            ):
+                raise RegistrationError(
+                    f"pid {entry.pid} is already registered as {existing.spiffe_id}"
+                )
+            if existing is None and len(self._entries) >= self._max:
+                raise RegistrationError("registration store is full")
+            self._entries[entry.pid] = entry
+
+    def remove(self, pid: int) -> bool:
+        """Drop the entry of ``pid``."""
+        with self._lock:
+            return self._entries.pop(pid, None) is not None
+
+    def get(self, pid: int) -> Entry | None:
+        """The entry of ``pid``."""
+        with self._lock:
+            return self._entries.get(pid)
+
+    def entries(self) -> list[Entry]:
+        """All entries."""
+        with self._lock:
+            return list(self._entries.values())

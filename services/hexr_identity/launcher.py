@@ -1,0 +1,74 @@
+"""The trusted launcher: register this process, then exec the workload in its place.
+
+``exec`` keeps the pid and the process start time, so the entry registered for the launcher
+is exactly the workload's; nothing runs in between that the workload could influence.
+``python -m hexr_identity.launcher --registration-socket S --workload-socket W
+--spiffe-id ID -- COMMAND...`` is the same path as ``hexr dev run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+from hexr import _env
+from hexr.identity import SpiffeId
+from hexr_identity.registration_client import register
+
+__all__ = ["exec_workload", "main"]
+
+
+def exec_workload(
+    spiffe_id: SpiffeId | str,
+    argv: Sequence[str],
+    *,
+    registration_socket: str,
+    workload_socket: str,
+    env: Mapping[str, str] | None = None,
+) -> NoReturn:
+    """Register the current process as ``spiffe_id`` and exec ``argv`` with the Workload API set.
+
+    Raises:
+        IdentityError: the registration was refused (nothing is executed then).
+        OSError: the command could not be executed.
+    """
+    if not argv:
+        raise ValueError("a command is required")
+    child_env = dict(os.environ if env is None else env)
+    child_env[_env.SPIFFE_ENDPOINT_SOCKET] = (
+        workload_socket if workload_socket.startswith("unix://") else f"unix://{workload_socket}"
+    )
+    register(registration_socket, spiffe_id)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvpe(argv[0], list(argv), child_env)  # noqa: S606 - running the user's command is the point
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry: ``--registration-socket --workload-socket --spiffe-id -- COMMAND...``."""
+    parser = argparse.ArgumentParser(prog="python -m hexr_identity.launcher")
+    parser.add_argument("--registration-socket", required=True)
+    parser.add_argument("--workload-socket", required=True)
+    parser.add_argument("--spiffe-id", required=True)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    command = [c for c in args.command]
+    if command and command[0] == "--":
+        command = command[1:]
+    try:
+        exec_workload(
+            SpiffeId.parse(args.spiffe_id),
+            command,
+            registration_socket=args.registration_socket,
+            workload_socket=args.workload_socket,
+        )
+    except Exception as err:  # noqa: BLE001 - a launcher reports, it does not trace
+        print(f"hexr launcher: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
