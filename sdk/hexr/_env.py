@@ -27,7 +27,19 @@ HEXR_DEV_PORTS = "HEXR_DEV_PORTS"
 HEXR_COLLECTOR_EXPORTER_ARGS = "HEXR_COLLECTOR_EXPORTER_ARGS"
 """Exporter flags of the local collector (rotel), default ``--exporter blackhole``."""
 
+HEXR_METRICS_PORT = "HEXR_METRICS_PORT"
+"""Port of a long-lived process's ``/metrics`` endpoint; unset: not served, ``0``: any free."""
+HEXR_METRICS_HOST = "HEXR_METRICS_HOST"
+"""Address ``/metrics`` binds to (default ``127.0.0.1``)."""
+HEXR_CAPTURE_CONTENT = "HEXR_CAPTURE_CONTENT"
+"""``true`` records prompt and completion content on LLM spans (default off)."""
+HEXR_TELEMETRY_FLUSH_TIMEOUT = "HEXR_TELEMETRY_FLUSH_TIMEOUT"
+"""Seconds a process waits at exit to flush spans and push metrics (default 2)."""
+
 OTEL_EXPORTER_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_SERVICE_NAME = "OTEL_SERVICE_NAME"
+OTEL_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
+OTEL_BSP_MAX_QUEUE_SIZE = "OTEL_BSP_MAX_QUEUE_SIZE"
 OTEL_SDK_DISABLED = "OTEL_SDK_DISABLED"
 
 PLATFORM_ENV_NAMES = (

@@ -2,17 +2,30 @@
 
 Instrumentation code calls `get_tracer()` / `get_meter()` at import time; the returned
 objects are OpenTelemetry API proxies, so they start recording once a provider is set
-(by Hexr's setup or by the application) and cost next to nothing before.
+(by Hexr's `setup()` or by the application) and cost next to nothing before.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from opentelemetry import metrics, trace
 
 from hexr._version import __version__
+from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._names import SCOPE
 
-__all__ = ["get_meter", "get_tracer"]
+if TYPE_CHECKING:
+    from hexr.telemetry._setup import TelemetryHandle
+
+__all__ = [
+    "TelemetryHandle",
+    "TelemetrySettings",
+    "current_handle",
+    "get_meter",
+    "get_tracer",
+    "setup",
+]
 
 
 def get_tracer() -> trace.Tracer:
@@ -23,3 +36,26 @@ def get_tracer() -> trace.Tracer:
 def get_meter() -> metrics.Meter:
     """The Hexr meter (a proxy until a MeterProvider is configured)."""
     return metrics.get_meter(SCOPE, __version__)
+
+
+def setup(settings: TelemetrySettings | None = None, **kwargs: Any) -> TelemetryHandle:
+    """Configure the process's telemetry once (see `hexr.telemetry._setup.setup`)."""
+    # Imported here so `import hexr` does not load the OpenTelemetry SDK and exporters.
+    from hexr.telemetry._setup import setup as _setup
+
+    return _setup(settings, **kwargs)
+
+
+def current_handle() -> TelemetryHandle | None:
+    """The handle of a completed `setup()`, or ``None``."""
+    from hexr.telemetry._setup import current_handle as _current
+
+    return _current()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TelemetryHandle":
+        from hexr.telemetry._setup import TelemetryHandle
+
+        return TelemetryHandle
+    raise AttributeError(name)

@@ -27,6 +27,39 @@ SPAN_GUARD_SCAN = "hexr.guard.scan"
 ATTR_SPIFFE_ID = "hexr.spiffe_id"
 ATTR_TENANT = "tenant"
 ATTR_AGENT_NAME = "agent_name"
+ATTR_FRAMEWORK = "framework"
+ATTR_STATUS = "status"
+ATTR_ROLE = "hexr.role"
+ATTR_SERVICE_NAME = "service.name"
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+
+# OpenTelemetry GenAI semantic-convention attributes (hexr.llm.chat).
+ATTR_GENAI_OPERATION = "gen_ai.operation.name"
+ATTR_GENAI_SYSTEM = "gen_ai.system"
+ATTR_GENAI_PROVIDER = "gen_ai.provider.name"
+ATTR_GENAI_REQUEST_MODEL = "gen_ai.request.model"
+ATTR_GENAI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
+ATTR_GENAI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
+ATTR_GENAI_REQUEST_TOP_P = "gen_ai.request.top_p"
+ATTR_GENAI_RESPONSE_MODEL = "gen_ai.response.model"
+ATTR_GENAI_RESPONSE_ID = "gen_ai.response.id"
+ATTR_GENAI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
+ATTR_GENAI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+ATTR_GENAI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+ATTR_GENAI_TOKEN_TYPE = "gen_ai.token.type"  # noqa: S105 (an attribute name)
+ATTR_GENAI_PROMPT = "gen_ai.prompt"
+ATTR_GENAI_COMPLETION = "gen_ai.completion"
+ATTR_ERROR_TYPE = "error.type"
+ATTR_LLM_STREAMING = "hexr.llm.streaming"
+ATTR_LLM_TIME_TO_FIRST_CHUNK = "hexr.llm.time_to_first_chunk"
+EVENT_LLM_FIRST_CHUNK = "hexr.llm.first_chunk"
+
+# Guard results on the hexr.llm.chat span (set by hexr.guard through the LLM hooks).
+ATTR_GUARD_PROMPT_BLOCKED = "hexr.guard.prompt_blocked"
+ATTR_GUARD_OUTPUT_BLOCKED = "hexr.guard.output_blocked"
+ATTR_GUARD_SCANNERS = "hexr.guard.scanners"
+ATTR_GUARD_OUTPUT_SCANNERS = "hexr.guard.output_scanners"
 
 # Metrics: agent.
 METRIC_AGENT_INVOCATIONS = "hexr.agent.invocations"
@@ -48,6 +81,9 @@ METRIC_LLM_INPUT_TOKENS = "hexr.llm.input_tokens"
 METRIC_LLM_OUTPUT_TOKENS = "hexr.llm.output_tokens"
 METRIC_GENAI_TOKEN_USAGE = "gen_ai.client.token.usage"  # noqa: S105 (a metric name)
 METRIC_GENAI_OPERATION_DURATION = "gen_ai.client.operation.duration"
+METRIC_LLM_TIME_TO_FIRST_CHUNK = "hexr.llm.time_to_first_chunk"
+# Metrics: the telemetry pipeline itself.
+METRIC_TELEMETRY_DROPPED_SPANS = "hexr.telemetry.dropped_spans"
 # Metrics: vault.
 METRIC_VAULT_OPERATIONS = "hexr.vault.operations"
 METRIC_VAULT_DURATION = "hexr.vault.duration"

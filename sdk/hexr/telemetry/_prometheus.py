@@ -1,0 +1,107 @@
+"""Prometheus exposition: ``/metrics`` for long-lived processes, Pushgateway at exit.
+
+Prometheus pulls from long-lived processes; a process that exits before a scrape pushes
+once to a Pushgateway under one grouping key per process (``instance=host:pid``), the
+ecosystem's standard for batch jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app, push_to_gateway
+from prometheus_client.exposition import ThreadingWSGIServer
+
+if TYPE_CHECKING:
+    from hexr.telemetry._config import TelemetrySettings, WsgiApp
+
+__all__ = ["MetricsServer", "push_metrics", "serve_metrics"]
+
+_log = logging.getLogger("hexr.telemetry")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not print a line per scrape to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _only_path(app: WsgiApp, path: str) -> WsgiApp:
+    """Serve ``app`` at ``path`` and 404 elsewhere, so the port exposes nothing else."""
+
+    def routed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") != path:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        result: Iterable[bytes] = app(environ, start_response)
+        return result
+
+    return routed
+
+
+class MetricsServer:
+    """A ``/metrics`` HTTP server on a daemon thread."""
+
+    def __init__(self, server: WSGIServer, path: str) -> None:
+        self._server = server
+        self.path = path
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="hexr-metrics", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when configured as ``0``)."""
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Full URL of the metrics endpoint."""
+        host = str(self._server.server_address[0])
+        return f"http://{host}:{self.port}{self.path}"
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def serve_metrics(registry: CollectorRegistry, settings: TelemetrySettings) -> MetricsServer | None:
+    """Serve ``registry`` on ``settings.metrics_host:metrics_port`` at ``metrics_path``."""
+    app: WsgiApp = make_wsgi_app(registry)
+    if settings.metrics_middleware is not None:
+        app = settings.metrics_middleware(app)
+    app = _only_path(app, settings.metrics_path)
+    try:
+        server = make_server(
+            settings.metrics_host,
+            settings.metrics_port or 0,
+            app,
+            ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+    except OSError as exc:
+        # A taken port must not stop the agent; it only loses the pull endpoint.
+        _log.warning("cannot serve metrics on %s:%s: %s", settings.metrics_host,
+                     settings.metrics_port, exc)
+        return None
+    return MetricsServer(server, settings.metrics_path)
+
+
+def push_metrics(
+    url: str, job: str, registry: CollectorRegistry, grouping_key: dict[str, str], timeout: float
+) -> bool:
+    """Push ``registry`` to the Pushgateway at ``url``; False (logged) on failure."""
+    try:
+        push_to_gateway(url, job=job, registry=registry, grouping_key=grouping_key,
+                        timeout=timeout)
+    except OSError as exc:
+        _log.warning("metrics push to %s failed: %s", url, exc)
+        return False
+    return True
