@@ -16,6 +16,12 @@ SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET"
 
 HEXR_VALKEY_URL = "HEXR_VALKEY_URL"
 HEXR_VAULT_ADDR = "HEXR_VAULT_ADDR"
+HEXR_VAULT_AUDIENCE = "HEXR_VAULT_AUDIENCE"
+"""JWT-SVID audience the vault's JWT auth binds (default ``hexr-vault``)."""
+HEXR_VAULT_CACERT = "HEXR_VAULT_CACERT"
+"""CA bundle to verify an ``https`` vault (default: system trust store)."""
+HEXR_VAULT_TOKEN = "HEXR_VAULT_TOKEN"  # noqa: S105 (an env var name)
+"""Operator token for ``hexr vault`` commands only; agents never use a static token."""
 HEXR_INJECTOR_URL = "HEXR_INJECTOR_URL"
 HEXR_JWKS_URL = "HEXR_JWKS_URL"
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"

@@ -1,0 +1,78 @@
+"""Vault-specific refinements of the `hexr.errors` tree and translation of hvac errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import hvac.exceptions
+import requests
+
+from hexr.errors import HexrError, PolicyDenied, VaultError, VaultPathError
+
+__all__ = ["SecretNotFound", "error_reason", "translate_errors"]
+
+
+class SecretNotFound(VaultError, LookupError):
+    """No secret (or only a deleted version) exists at the path."""
+
+
+_UNAVAILABLE = (
+    hvac.exceptions.VaultDown,
+    hvac.exceptions.InternalServerError,
+    hvac.exceptions.BadGateway,
+    hvac.exceptions.RateLimitExceeded,
+    hvac.exceptions.VaultNotInitialized,
+)
+
+
+def error_reason(exc: BaseException) -> str:
+    """A bounded metric label for a failure."""
+    if isinstance(exc, VaultPathError):
+        return "invalid_path"
+    if isinstance(exc, PolicyDenied):
+        return "denied"
+    if isinstance(exc, SecretNotFound):
+        return "not_found"
+    if isinstance(exc, _LoginRefused):
+        return "login_refused"
+    if isinstance(exc, _Unavailable):
+        return "unavailable"
+    return "error"
+
+
+class _LoginRefused(VaultError):
+    """The vault refused this workload's JWT-SVID."""
+
+
+class _Unavailable(VaultError):
+    """The vault could not be reached or answered with a server error."""
+
+
+@contextmanager
+def translate_errors(op: str, addr: str) -> Iterator[None]:
+    """Turn hvac/requests failures of ``op`` into `VaultError`s (messages hold no values).
+
+    Raises:
+        VaultError: for every hvac or transport failure.
+    """
+    try:
+        yield
+    except HexrError:
+        raise
+    except hvac.exceptions.Forbidden as exc:
+        raise PolicyDenied(f"vault denied {op}") from exc
+    except hvac.exceptions.InvalidPath as exc:
+        raise SecretNotFound(f"vault {op}: no secret at that path") from exc
+    except _UNAVAILABLE as exc:
+        raise _Unavailable(f"vault {op} failed: server unavailable ({type(exc).__name__})") from exc
+    except hvac.exceptions.VaultError as exc:
+        raise VaultError(f"vault {op} failed ({type(exc).__name__})") from exc
+    except requests.exceptions.RequestException as exc:
+        reason = f"cannot reach {addr} ({type(exc).__name__})"
+        raise _Unavailable(f"vault {op} failed: {reason}") from exc
+
+
+def login_refused(message: str) -> VaultError:
+    """The error for a refused login (bounded message from the server, never the JWT)."""
+    return _LoginRefused(message)

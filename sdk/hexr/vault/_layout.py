@@ -1,0 +1,112 @@
+"""Where Hexr keeps things in the vault: mounts, tenant roots, role and policy names.
+
+Shared by the SDK (which reads) and ``hexr_vault`` (which provisions), so both always
+agree. Every name built here comes from a validated tenant or agent name, which keeps
+generated ACL policies free of injection.
+
+Layout of one tenant's KV v2 tree, relative to ``tenants/<tenant>/``::
+
+    shared/...            readable by the tenant's agents (Rego may restrict prefixes)
+    agents/<agent>/...    read/write for that agent only
+    credentials/...       provider API keys; only the credential injector reads them
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hexr.errors import VaultPathError
+
+__all__ = [
+    "DEFAULT_AUDIENCE",
+    "INJECTOR_SERVICE",
+    "VaultLayout",
+    "WorkloadName",
+    "check_name",
+    "parse_workload",
+]
+
+DEFAULT_AUDIENCE = "hexr-vault"
+INJECTOR_SERVICE = "credential-injector"
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+def check_name(kind: str, value: str) -> str:
+    """Return ``value`` if it is a valid tenant/agent/service name, else raise.
+
+    Raises:
+        VaultPathError: the name is not 1-63 chars of ``[a-z0-9_-]`` starting alphanumeric.
+    """
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise VaultPathError(f"invalid {kind} name for the vault: {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class WorkloadName:
+    """The vault-relevant part of a SPIFFE ID: an agent (tenant, agent) or a service."""
+
+    spiffe_id: str
+    tenant: str | None = None
+    agent: str | None = None
+    service: str | None = None
+
+
+def parse_workload(spiffe_id: str) -> WorkloadName:
+    """Split ``spiffe://td/agent/<tenant>/<agent>/<role>`` or ``spiffe://td/service/<name>``.
+
+    Raises:
+        VaultPathError: the ID has neither shape or carries invalid names.
+    """
+    text = str(spiffe_id)
+    if not text.startswith("spiffe://"):
+        raise VaultPathError("not a SPIFFE ID")
+    parts = text[len("spiffe://") :].split("/")
+    if len(parts) == 5 and parts[1] == "agent":
+        return WorkloadName(
+            text, tenant=check_name("tenant", parts[2]), agent=check_name("agent", parts[3])
+        )
+    if len(parts) == 3 and parts[1] == "service":
+        return WorkloadName(text, service=check_name("service", parts[2]))
+    raise VaultPathError("SPIFFE ID is neither an agent nor a service identity")
+
+
+@dataclass(frozen=True)
+class VaultLayout:
+    """Mount points and naming rules; defaults match ``hexr_vault`` bootstrap."""
+
+    kv_mount: str = "hexr-kv"
+    transit_mount: str = "hexr-transit"
+    auth_mount: str = "hexr-jwt"
+
+    @staticmethod
+    def tenant_root(tenant: str) -> str:
+        """KV path of a tenant's tree (no trailing slash)."""
+        return f"tenants/{check_name('tenant', tenant)}"
+
+    @staticmethod
+    def agent_role(tenant: str, agent: str) -> str:
+        """JWT auth role an agent logs in with (``.`` cannot occur in names)."""
+        return f"agent.{check_name('tenant', tenant)}.{check_name('agent', agent)}"
+
+    @staticmethod
+    def service_role(service: str) -> str:
+        """JWT auth role a platform service logs in with."""
+        return f"service.{check_name('service', service)}"
+
+    @staticmethod
+    def agent_policy(tenant: str, agent: str) -> str:
+        """ACL policy name of one agent."""
+        return f"hexr.agent.{check_name('tenant', tenant)}.{check_name('agent', agent)}"
+
+    @staticmethod
+    def service_policy(service: str) -> str:
+        """ACL policy name of one platform service."""
+        return f"hexr.service.{check_name('service', service)}"
+
+    @staticmethod
+    def transit_key(tenant: str) -> str:
+        """Transit key (AES-256-GCM) of a tenant."""
+        return f"tenant.{check_name('tenant', tenant)}"

@@ -1,0 +1,218 @@
+"""Idempotent configuration of a Vault-API server (OpenBao or Vault) for Hexr.
+
+`VaultBootstrap.bootstrap` creates the KV v2 and transit mounts, the JWT auth method
+trusting the identity service's JWKS, and the credential injector's role; `ensure_tenant`
+adds a tenant's AES-256-GCM transit key; `ensure_agent` compiles the Rego agent-path rules
+into the agent's ACL policy and creates its JWT role. Each step reads the current state
+first and writes only what differs, so re-running changes nothing; every method returns
+the list of changes it made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import hvac
+import hvac.exceptions
+
+from hexr.errors import ConfigError
+from hexr.vault._errors import translate_errors
+from hexr.vault._layout import DEFAULT_AUDIENCE, INJECTOR_SERVICE, VaultLayout, check_name
+from hexr_vault._acl import agent_policy, injector_policy
+from hexr_vault._rules import AgentPathRules
+
+__all__ = ["JwtTrust", "VaultBootstrap"]
+
+DEFAULT_TOKEN_TTL = 900
+DEFAULT_TOKEN_MAX_TTL = 3600
+
+
+@dataclass(frozen=True)
+class JwtTrust:
+    """How the vault verifies JWT-SVIDs: the identity service's JWKS and issuer.
+
+    Give exactly one of ``jwks_url``, ``oidc_discovery_url`` or ``pubkeys`` (PEM).
+    """
+
+    issuer: str
+    trust_domain: str = "hexr.local"
+    jwks_url: str | None = None
+    oidc_discovery_url: str | None = None
+    pubkeys: tuple[str, ...] = field(default_factory=tuple)
+    audience: str = DEFAULT_AUDIENCE
+
+    def auth_config(self) -> dict[str, Any]:
+        """The JWT auth method's config document.
+
+        Raises:
+            ConfigError: not exactly one key source is set.
+        """
+        sources = [s for s in (self.jwks_url, self.oidc_discovery_url, self.pubkeys) if s]
+        if len(sources) != 1:
+            raise ConfigError("JwtTrust needs exactly one of jwks_url, oidc_discovery_url, pubkeys")
+        config: dict[str, Any] = {"bound_issuer": self.issuer}
+        if self.jwks_url:
+            config["jwks_url"] = self.jwks_url
+        elif self.oidc_discovery_url:
+            config["oidc_discovery_url"] = self.oidc_discovery_url
+        else:
+            config["jwt_validation_pubkeys"] = list(self.pubkeys)
+        return config
+
+
+class VaultBootstrap:
+    """Provisions Hexr's mounts, auth, tenants and agents with an operator token."""
+
+    def __init__(
+        self,
+        client: hvac.Client,
+        trust: JwtTrust,
+        *,
+        layout: VaultLayout | None = None,
+        rules: AgentPathRules | None = None,
+        token_ttl: int = DEFAULT_TOKEN_TTL,
+        token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL,
+    ) -> None:
+        if not 1 <= token_ttl <= token_max_ttl:
+            raise ConfigError("token_ttl must be >= 1 and <= token_max_ttl")
+        self._client = client
+        self._trust = trust
+        self._layout = layout or VaultLayout()
+        self._rules = rules or AgentPathRules()
+        self._token_ttl = token_ttl
+        self._token_max_ttl = token_max_ttl
+        self._addr = str(client.url)
+
+    # --- top level ----------------------------------------------------------------------
+
+    def bootstrap(self) -> list[str]:
+        """Mounts, JWT auth trusting the identity JWKS, and the injector's access."""
+        with translate_errors("bootstrap", self._addr):
+            changes = self._ensure_secrets_engine(
+                self._layout.kv_mount, "kv", {"version": "2"}
+            )
+            changes += self._ensure_secrets_engine(self._layout.transit_mount, "transit", {})
+            changes += self._ensure_jwt_auth()
+            changes += self._ensure_policy(
+                self._layout.service_policy(INJECTOR_SERVICE), injector_policy(self._layout)
+            )
+            changes += self._ensure_role(
+                self._layout.service_role(INJECTOR_SERVICE),
+                self._role_body(
+                    f"spiffe://{self._trust.trust_domain}/service/{INJECTOR_SERVICE}",
+                    self._layout.service_policy(INJECTOR_SERVICE),
+                ),
+            )
+        return changes
+
+    def ensure_tenant(self, tenant: str) -> list[str]:
+        """The tenant's transit key (``aes256-gcm96``, not exportable)."""
+        check_name("tenant", tenant)
+        key = self._layout.transit_key(tenant)
+        with translate_errors("ensure_tenant", self._addr):
+            try:
+                current = self._client.secrets.transit.read_key(
+                    key, mount_point=self._layout.transit_mount
+                )
+            except hvac.exceptions.InvalidPath:
+                self._client.secrets.transit.create_key(
+                    key, key_type="aes256-gcm96", mount_point=self._layout.transit_mount
+                )
+                return [f"transit key {key}"]
+        if current["data"].get("type") != "aes256-gcm96":
+            raise ConfigError(f"transit key {key} exists with another type")
+        return []
+
+    def ensure_agent(self, tenant: str, agent: str) -> list[str]:
+        """Tenant key, the agent's ACL policy (from Rego) and its JWT role."""
+        changes = self.ensure_tenant(tenant)
+        policy = self._layout.agent_policy(tenant, agent)
+        text = agent_policy(self._layout, self._rules.grants(tenant, agent))
+        with translate_errors("ensure_agent", self._addr):
+            changes += self._ensure_policy(policy, text)
+            changes += self._ensure_role(
+                self._layout.agent_role(tenant, agent),
+                self._role_body(
+                    f"spiffe://{self._trust.trust_domain}/agent/{tenant}/{agent}/*", policy
+                ),
+            )
+        return changes
+
+    # --- steps --------------------------------------------------------------------------
+
+    def _ensure_secrets_engine(
+        self, mount: str, engine: str, options: Mapping[str, str]
+    ) -> list[str]:
+        mounts = self._client.sys.list_mounted_secrets_engines()
+        mounts = mounts.get("data", mounts)
+        current = mounts.get(f"{mount}/")
+        if current is None:
+            self._client.sys.enable_secrets_engine(
+                engine, path=mount, options=dict(options) or None
+            )
+            return [f"secrets engine {engine} at {mount}/"]
+        actual = current.get("options") or {}
+        if current.get("type") != engine or any(actual.get(k) != v for k, v in options.items()):
+            # Never re-mount: that would destroy what is stored there.
+            raise ConfigError(f"{mount}/ is already mounted with another engine or options")
+        return []
+
+    def _ensure_jwt_auth(self) -> list[str]:
+        mount = self._layout.auth_mount
+        methods = self._client.sys.list_auth_methods()
+        methods = methods.get("data", methods)
+        changes: list[str] = []
+        current = methods.get(f"{mount}/")
+        if current is None:
+            self._client.sys.enable_auth_method("jwt", path=mount)
+            changes.append(f"auth method jwt at {mount}/")
+        elif current.get("type") != "jwt":
+            raise ConfigError(f"auth/{mount}/ is already enabled with another method")
+        wanted = self._trust.auth_config()
+        have = self._client.read(f"auth/{mount}/config") if not changes else None
+        have_data = (have or {}).get("data") or {}
+        keys = ("bound_issuer", "jwks_url", "oidc_discovery_url", "jwt_validation_pubkeys")
+        if any(_empty(have_data.get(k)) != _empty(wanted.get(k)) for k in keys):
+            self._client.write_data(f"auth/{mount}/config", data=wanted)
+            changes.append(f"auth/{mount}/config trusts {self._trust.issuer}")
+        return changes
+
+    def _ensure_policy(self, name: str, text: str) -> list[str]:
+        try:
+            current = self._client.sys.read_policy(name)
+            rules = (current.get("data") or current).get("rules")
+        except hvac.exceptions.InvalidPath:
+            rules = None
+        if rules == text:
+            return []
+        self._client.sys.create_or_update_policy(name, text)
+        return [f"policy {name}"]
+
+    def _role_body(self, subject_glob: str, policy: str) -> dict[str, Any]:
+        return {
+            "role_type": "jwt",
+            "user_claim": "sub",
+            "bound_audiences": [self._trust.audience],
+            "bound_claims_type": "glob",
+            "bound_claims": {"sub": subject_glob},
+            "token_policies": [policy],
+            "token_ttl": self._token_ttl,
+            "token_max_ttl": self._token_max_ttl,
+            "token_type": "service",
+        }
+
+    def _ensure_role(self, name: str, body: dict[str, Any]) -> list[str]:
+        path = f"auth/{self._layout.auth_mount}/role/{name}"
+        current = self._client.read(path)
+        have = (current or {}).get("data") or {}
+        if current is not None and all(have.get(k) == v for k, v in body.items()):
+            return []
+        self._client.write_data(path, data=body)
+        return [f"role {name}"]
+
+
+def _empty(value: object) -> object:
+    # The server reports unset fields as "" or [] or None; compare them as one.
+    return value or None

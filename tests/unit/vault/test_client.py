@@ -1,0 +1,69 @@
+"""VaultClient behaviour that needs no server: config, bounds, and early rejection."""
+
+import pytest
+
+from hexr.errors import ConfigError, VaultError, VaultPathError
+from hexr.vault import VaultClient
+from hexr.vault._client import MAX_FIELDS, MAX_VALUE_BYTES
+
+
+class NoIdentity:
+    spiffe_id = "spiffe://hexr.local/agent/acme/bot/main"
+
+    def jwt_svid(self, audience: str) -> str:
+        raise AssertionError("no request may be made")
+
+
+def client() -> VaultClient:
+    # Port 9 (discard) is never a vault; any request would fail differently.
+    return VaultClient("http://127.0.0.1:9", identity=NoIdentity(), timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{}, {"k": object()}, {1: "x"}, "plain string", {"k": "x" * MAX_VALUE_BYTES},
+     {f"k{i}": i for i in range(MAX_FIELDS + 1)}],
+)
+def test_bad_values_rejected_without_echoing_them(value: object) -> None:
+    with pytest.raises(VaultError) as info:
+        client().put("agents/bot/x", value)  # type: ignore[arg-type]
+    assert "xxxxxxxx" not in str(info.value)
+    assert info.value.__cause__ is None
+
+
+def test_bad_paths_rejected_before_login() -> None:
+    with pytest.raises(VaultPathError):
+        client().get("../globex/shared/db")
+
+
+def test_oversized_transit_input() -> None:
+    with pytest.raises(VaultError):
+        client().encrypt(b"x" * (1024 * 1024 + 1))
+    with pytest.raises(VaultError):
+        client().decrypt("plain")
+
+
+def test_unreachable_vault_is_a_vault_error() -> None:
+    class Id(NoIdentity):
+        def jwt_svid(self, audience: str) -> str:
+            return "header.payload.sig"
+
+    with pytest.raises(VaultError, match="cannot reach"):
+        VaultClient("http://127.0.0.1:9", identity=Id(), timeout=0.5).get("shared/db")
+
+
+def test_config_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    monkeypatch.delenv("HEXR_VAULT_ADDR", raising=False)
+    with pytest.raises(ConfigError, match="HEXR_VAULT_ADDR"):
+        VaultClient(identity=NoIdentity())
+    monkeypatch.setenv("HEXR_VAULT_ADDR", "ftp://x")
+    with pytest.raises(ConfigError):
+        VaultClient(identity=NoIdentity())
+    monkeypatch.setenv("HEXR_VAULT_ADDR", "http://127.0.0.1:8200/")
+    monkeypatch.setenv("HEXR_VAULT_AUDIENCE", "aud-x")
+    monkeypatch.setenv("VAULT_TOKEN", "static-token-must-not-be-used")
+    c = VaultClient(identity=NoIdentity())
+    assert c._config.addr == "http://127.0.0.1:8200"
+    assert c._config.audience == "aud-x"
+    assert not c._hvac.token  # never a static token

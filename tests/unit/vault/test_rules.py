@@ -1,0 +1,71 @@
+import pytest
+
+from hexr.errors import VaultPathError
+from hexr.vault import VaultLayout
+from hexr_vault import AgentPathRules, agent_policy, injector_policy
+
+
+def grants_of(rules: AgentPathRules, tenant: str, agent: str) -> dict[str, set[str]]:
+    return {prefix: set(ops) for prefix, ops in rules.grants(tenant, agent).prefixes}
+
+
+def test_default_rules() -> None:
+    grants = grants_of(AgentPathRules(), "acme", "bot")
+    assert grants == {
+        "shared/": {"read", "list"},
+        "credentials/": set(),
+        "agents/bot/": {"read", "list", "write"},
+    }
+    assert AgentPathRules().grants("acme", "bot").transit == {"encrypt", "decrypt"}
+
+
+def test_restricted_and_writable_data() -> None:
+    rules = AgentPathRules(
+        data={
+            "restricted": {"acme": {"shared/pay/": ["billing"]}},
+            "writable": {"acme": {"shared/inbox/": ["bot"]}},
+        }
+    )
+    assert grants_of(rules, "acme", "bot")["shared/pay/"] == set()
+    assert grants_of(rules, "acme", "billing")["shared/pay/"] == {"read", "list"}
+    assert grants_of(rules, "acme", "bot")["shared/inbox/"] == {"read", "list", "write"}
+    assert "shared/pay/" not in grants_of(rules, "globex", "bot")
+
+
+POLICY_DENY_ALL = """package hexr.vault
+import rego.v1
+default allow := false
+allow if input.op == "never"
+"""
+
+
+def test_custom_policy_denies_by_default() -> None:
+    rules = AgentPathRules({"p.rego": POLICY_DENY_ALL})
+    grants = rules.grants("acme", "bot")
+    assert all(not ops for _, ops in grants.prefixes)
+    assert not grants.transit
+
+
+def test_policy_data_prefixes_are_validated() -> None:
+    rules = AgentPathRules(data={"restricted": {"acme": {'shared/x" {}\npath "*': ["a"]}}})
+    with pytest.raises(VaultPathError):
+        rules.grants("acme", "bot")
+    with pytest.raises(VaultPathError):
+        AgentPathRules(data={"restricted": {"acme": {"tenants/globex/": ["a"]}}}).grants(
+            "acme", "bot"
+        )
+
+
+def test_acl_text() -> None:
+    layout = VaultLayout()
+    rules = AgentPathRules(data={"restricted": {"acme": {"shared/pay/": ["billing"]}}})
+    text = agent_policy(layout, rules.grants("acme", "bot"))
+    assert 'path "hexr-kv/data/tenants/acme/shared/*" {\n  capabilities = ["read"]\n}' in text
+    assert 'path "hexr-kv/data/tenants/acme/shared/pay/*" {\n  capabilities = ["deny"]\n}' in text
+    assert (
+        'path "hexr-kv/data/tenants/acme/agents/bot/*" {\n'
+        '  capabilities = ["read", "create", "update", "delete"]\n}'
+    ) in text
+    assert 'path "hexr-transit/encrypt/tenant.acme"' in text
+    assert "globex" not in text
+    assert '"hexr-kv/data/tenants/+/credentials/*"' in injector_policy(layout)
