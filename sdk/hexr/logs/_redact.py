@@ -1,0 +1,111 @@
+"""Redaction of secrets and prompt content from log events.
+
+Two layers: keys that name a secret (``password``, ``api_key``, ``authorization``...) or
+content (``prompt``, ``messages``...) have their values replaced whole; and every string
+left, the message included, is scanned for credential shapes (bearer tokens, JWTs, provider
+keys, PEM private keys, passwords in URLs). Sizes and nesting are bounded so a huge or
+hostile value cannot make logging slow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+__all__ = ["CONTENT_PLACEHOLDER", "REDACTED", "Redactor"]
+
+REDACTED = "[REDACTED]"
+CONTENT_PLACEHOLDER = "[content not captured]"
+MAX_STRING = 8192
+MAX_ITEMS = 100
+MAX_DEPTH = 6
+
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "secret", "token", "authorization", "apikey", "cookie",
+     "credential", "credentials", "jwt", "bearer", "passphrase", "privatekey", "signature"}
+)
+_SECRET_PAIRS = frozenset(
+    {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"),
+     ("session", "key"), ("client", "secret"), ("set", "cookie")}
+)
+_CONTENT_KEYS = frozenset(
+    {"prompt", "prompts", "completion", "completions", "messages", "message_content",
+     "content", "contents", "system_prompt", "response_text", "user_input", "arguments",
+     "tool_arguments", "gen_ai.prompt", "gen_ai.completion", "input_text", "output_text"}
+)
+# Shapes of credentials wherever they appear in text. Order matters: PEM blocks first.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+                re.S), REDACTED),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"), REDACTED),
+    (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{16,}"), REDACTED),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), REDACTED),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), REDACTED),
+    (re.compile(r"\b(?:hvs|hvb|s)\.[A-Za-z0-9_-]{20,}"), REDACTED),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
+    (re.compile(r"(://[^/\s:@]+):[^@\s/]+@"), r"\1:" + REDACTED + "@"),
+    (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key|client_secret)"
+                r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"), r"\1\2" + REDACTED),
+)
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def _words(key: str) -> list[str]:
+    return [w for w in _WORD_SPLIT.split(_CAMEL.sub(r"\1_\2", key).lower()) if w]
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a field name denotes a secret (``api_key``, ``Authorization``, ``x-token``)."""
+    words = _words(key)
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
+
+
+def scrub_text(text: str) -> str:
+    """Mask credential shapes in free text and bound its length."""
+    if len(text) > MAX_STRING:
+        text = text[:MAX_STRING] + "...[truncated]"
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class Redactor:
+    """A structlog processor removing secrets (always) and content (unless captured)."""
+
+    def __init__(self, capture_content: bool = False) -> None:
+        self.capture_content = capture_content
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        """Redact ``event_dict`` in place and return it."""
+        for key in list(event_dict):
+            event_dict[key] = self._value(str(key), event_dict[key], 0)
+        return event_dict
+
+    def _value(self, key: str, value: Any, depth: int) -> Any:
+        if is_secret_key(key) and value is not None and not isinstance(value, bool | int | float):
+            return REDACTED
+        if not self.capture_content and key.lower() in _CONTENT_KEYS and value is not None:
+            return CONTENT_PLACEHOLDER
+        if isinstance(value, str):
+            return scrub_text(value)
+        if isinstance(value, bytes):
+            return f"<{len(value)} bytes>"
+        if isinstance(value, bool | int | float) or value is None:
+            return value
+        if depth >= MAX_DEPTH:
+            return "[nested too deep]"
+        if isinstance(value, Mapping):
+            items = list(value.items())[:MAX_ITEMS]
+            return {str(k): self._value(str(k), v, depth + 1) for k, v in items}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._value(key, v, depth + 1) for v in list(value)[:MAX_ITEMS]]
+        return scrub_text(repr(value))
