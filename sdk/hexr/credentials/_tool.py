@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 import time
@@ -61,14 +60,16 @@ def _build_default_broker() -> CredentialBroker:
     url = resolve_endpoint(_env.HEXR_INJECTOR_URL)
     if not url:
         raise ConfigError(f"{_env.HEXR_INJECTOR_URL} is not set and no local platform runs")
-    # Imported by name: the identity package is optional at import time of hexr.
-    identity_mod: Any = importlib.import_module("hexr.identity")
-    source = identity_mod.default_source()
+    # Deferred: identity pulls in grpc, which `import hexr` must not load.
+    from hexr.identity import authorize_id, default_source
+
+    source = default_source()
     spiffe_id = source.spiffe_id
     audience = injector_audience(spiffe_id.trust_domain)
     ssl_context = None
     if url.startswith("https://"):
-        ssl_context = source.client_ssl_context(identity_mod.authorize_id(audience))
+        # mTLS: the server must present exactly the injector's SVID.
+        ssl_context = source.client_ssl_context(authorize_id(audience))
     injector = InjectorClient(url, source, audience=audience, ssl_context=ssl_context)
     valkey_url = resolve_endpoint(_env.HEXR_VALKEY_URL)
     shared = SealedStore(valkey_url) if valkey_url else None

@@ -19,7 +19,7 @@ class Clock:
         return self.now
 
 
-def cred(expires_at: float, token: str = "t") -> Credential:
+def cred(expires_at: float, token: str = "t") -> Credential:  # noqa: S107
     return Credential("token", {"token": token}, expires_at)
 
 

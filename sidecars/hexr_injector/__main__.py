@@ -1,0 +1,68 @@
+"""``python -m hexr_injector``: serve the injector over mTLS with the process's SVID.
+
+The process must run as a registered workload (its identity is the injector's service
+SPIFFE ID). JWT-SVIDs are verified against the trust bundle from the Workload API unless
+the config names a ``jwks_url``. Clients are authorized by trust domain at the TLS layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+
+import anyio.to_thread
+import uvicorn
+
+from hexr.errors import HexrError
+from hexr.identity import authorize_trust_domain, default_source
+from hexr_injector._config import InjectorSettings, load_config
+from hexr_injector.app import build_service, create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the injector until SIGTERM/SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m hexr_injector", description=__doc__)
+    parser.add_argument("--config", help="YAML config (default: $HEXR_INJECTOR_CONFIG)")
+    parser.add_argument("--port", type=int, help="port (default: $HEXR_INJECTOR_PORT, 8442)")
+    parser.add_argument("--host", help="bind address (default: 127.0.0.1)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    try:
+        settings = InjectorSettings(**overrides)
+        if settings.config is None:
+            parser.error("no config: pass --config or set HEXR_INJECTOR_CONFIG")
+        config = load_config(settings.config)
+        source = default_source()
+        if config.jwks_url:
+            jwks = None
+        else:
+
+            async def jwks() -> dict[str, object]:
+                return await anyio.to_thread.run_sync(source.jwt_bundle_jwks)
+
+        service = build_service(settings, config, jwks=jwks)
+        ssl_context = source.server_ssl_context(authorize_trust_domain(config.trust_domain))
+    except HexrError as exc:
+        print(f"hexr-injector: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, service=service)
+    uv_config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", access_log=False
+    )
+    uv_config.load()
+    # The identity SDK reloads this context in place on every SVID rotation.
+    uv_config.ssl = ssl_context
+    # Bind here so port 0 works and the ready line names the real port before serving.
+    sock = socket.create_server((settings.host, settings.port))
+    port = sock.getsockname()[1]
+    print(json.dumps({"url": f"https://{settings.host}:{port}"}), flush=True)
+    uvicorn.Server(uv_config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Injector configuration: a YAML file (services, grants, policy) plus ``HEXR_INJECTOR_*`` env.
+
+Example::
+
+    issuer: http://127.0.0.1:8443          # iss of JWT-SVIDs (identity service base URL)
+    grants:                                # data.grants of the policy
+      - {tenant: acme, agents: ["*"], services: [aws_s3], regions: ["*"]}
+    services:
+      aws_s3:
+        provider: aws_sts
+        role_arn: arn:aws:iam::123456789012:role/hexr-{tenant}-{agent}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hexr._settings import default_home
+from hexr.credentials._exchange import injector_audience
+from hexr.errors import ConfigError
+
+__all__ = ["POLICY_DIR", "Grant", "InjectorConfig", "InjectorSettings", "load_config"]
+
+POLICY_DIR = Path(__file__).parent / "policy"
+_MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class InjectorSettings(BaseSettings):
+    """Process settings of the injector (``HEXR_INJECTOR_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEXR_INJECTOR_", extra="ignore")
+
+    config: Path | None = None
+    """YAML configuration file (``HEXR_INJECTOR_CONFIG``)."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8442, ge=0, le=65535)
+    state_dir: Path = Field(default_factory=lambda: default_home() / "injector")
+    """Holds the master sealing secret (``HEXR_INJECTOR_STATE_DIR``)."""
+    max_body_bytes: int = Field(default=16 * 1024, ge=256, le=1024 * 1024)
+
+
+class Grant(BaseModel):
+    """One policy grant: a tenant's agents may obtain these services' credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: str
+    agents: list[str] = ["*"]
+    services: list[str]
+    regions: list[str] = ["*"]
+
+
+class InjectorConfig(BaseModel):
+    """The injector's configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trust_domain: str = "hexr.local"
+    issuer: str = Field(pattern=r"^https?://")
+    jwks_url: str | None = None
+    """Default: ``{issuer}/keys``."""
+    audience: str | None = None
+    """Default: the injector's SPIFFE ID."""
+    policy_files: list[Path] = Field(default_factory=lambda: sorted(POLICY_DIR.glob("*.rego")))
+    policy_rule: str = "data.hexr.credentials.allow"
+    grants: list[Grant] = []
+    services: dict[str, dict[str, Any]] = {}
+    vault_addr: str | None = None
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        """Where the trust bundle's keys are published."""
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/keys"
+
+    @property
+    def resolved_audience(self) -> str:
+        """The audience JWT-SVIDs must carry."""
+        return self.audience or injector_audience(self.trust_domain)
+
+
+def load_config(path: Path) -> InjectorConfig:
+    """Read and validate the YAML configuration.
+
+    Raises:
+        ConfigError: unreadable, too large, not YAML, or invalid (names the fields).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read injector config {path}: {exc.strerror}") from None
+    if len(raw) > _MAX_CONFIG_BYTES:
+        raise ConfigError(f"injector config {path} is larger than 1 MiB")
+    try:
+        data = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"injector config {path} is not YAML: {exc}") from None
+    try:
+        return InjectorConfig.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+        raise ConfigError(f"injector config {path}: invalid fields ({fields})") from None

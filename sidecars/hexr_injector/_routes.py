@@ -1,0 +1,61 @@
+"""Route factories of the injector: exchange, sealing key, health."""
+
+from __future__ import annotations
+
+from opentelemetry import propagate
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hexr_injector._service import CredentialService
+from hexr_injector.errors import PayloadTooLarge
+
+__all__ = ["create_exchange_routes", "create_health_routes", "read_bounded"]
+
+
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes without reading them all.
+
+    Raises:
+        PayloadTooLarge: declared or actual size above ``limit``.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise PayloadTooLarge(f"request body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_exchange_routes(service: CredentialService, max_body_bytes: int) -> list[Route]:
+    """``POST /exchange`` and ``POST /sealing-key``."""
+
+    async def exchange(request: Request) -> Response:
+        body = await read_bounded(request, max_body_bytes)
+        parent = propagate.extract(request.headers)
+        answer = await service.exchange(request.headers.get("authorization"), body, parent)
+        return JSONResponse(answer, headers={"cache-control": "no-store"})
+
+    async def sealing_key(request: Request) -> Response:
+        await read_bounded(request, max_body_bytes)
+        answer = await service.sealing_key(request.headers.get("authorization"))
+        return JSONResponse(answer, headers={"cache-control": "no-store"})
+
+    return [
+        Route("/exchange", exchange, methods=["POST"]),
+        Route("/sealing-key", sealing_key, methods=["POST"]),
+    ]
+
+
+def create_health_routes() -> list[Route]:
+    """``GET /healthz``."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return [Route("/healthz", healthz, methods=["GET"])]

@@ -1,0 +1,174 @@
+"""The exchange itself: verify the JWT-SVID, ask the policy, run the provider.
+
+Tenant and agent always come from the verified SPIFFE ID; the body only names the
+service and region, and anything else in it is rejected.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.context import Context
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hexr.telemetry import get_meter, get_tracer
+from hexr.telemetry._names import (
+    ATTR_SPIFFE_ID,
+    ATTR_TENANT,
+    METRIC_CREDENTIAL_EXCHANGES,
+    METRIC_CREDENTIAL_FAILURES,
+    SPAN_CREDENTIAL_EXCHANGE,
+)
+from hexr_injector._auth import JwtVerifier
+from hexr_injector._sealing import SealingKeys
+from hexr_injector._spiffe import Caller
+from hexr_injector.errors import (
+    ERROR_TABLE,
+    BadRequest,
+    InjectorError,
+    InvalidRequest,
+    PolicyDenied,
+    ProviderFailed,
+    UnknownService,
+)
+from hexr_injector.providers import ExchangeRequest, Provider
+from hexr_policy import PolicyEngine
+
+__all__ = ["CredentialService", "ExchangeBody"]
+
+_tracer = get_tracer()
+_meter = get_meter()
+_exchanges = _meter.create_counter(
+    METRIC_CREDENTIAL_EXCHANGES, description="Credential exchanges by provider, service, status"
+)
+_failures = _meter.create_counter(
+    METRIC_CREDENTIAL_FAILURES, description="Failed credential exchanges by reason"
+)
+
+
+class ExchangeBody(BaseModel):
+    """``POST /exchange`` body."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    service: str = Field(pattern=r"^[a-z][a-z0-9_\-]{0,63}$")
+    region: str = Field(default="us-east-1", pattern=r"^[a-z0-9][a-z0-9\-]{0,31}$")
+
+
+class CredentialService:
+    """Verifies callers and exchanges their identity for credentials."""
+
+    def __init__(
+        self,
+        verifier: JwtVerifier,
+        policy: PolicyEngine,
+        providers: Mapping[str, Provider],
+        sealing: SealingKeys,
+    ) -> None:
+        self._verifier = verifier
+        self._policy = policy
+        self._providers = dict(providers)
+        self._sealing = sealing
+
+    async def exchange(
+        self, authorization: str | None, body: bytes, parent: Context | None
+    ) -> dict[str, Any]:
+        """Answer of ``POST /exchange``: the credential, its expiry and the sealing key.
+
+        Raises:
+            InjectorError: any refusal or failure, mapped to a status by `ERROR_TABLE`.
+        """
+        with _tracer.start_as_current_span(SPAN_CREDENTIAL_EXCHANGE, context=parent) as span:
+            provider_name, service, status = "none", "unknown", "error"
+            try:
+                caller, token = await self._verifier.verify(authorization)
+                span.set_attribute("spiffe_id", caller.spiffe_id)
+                span.set_attribute(ATTR_SPIFFE_ID, caller.spiffe_id)
+                span.set_attribute(ATTR_TENANT, caller.tenant)
+                request = _parse(body)
+                provider = self._providers.get(request.service)
+                if provider is None:
+                    raise UnknownService(f"service {request.service!r} is not configured")
+                service, provider_name = request.service, provider.name
+                span.set_attribute("service", service)
+                span.set_attribute("provider", provider_name)
+                span.set_attribute("region", request.region)
+                self._authorize(caller, request)
+                try:
+                    credential = await provider.exchange(
+                        ExchangeRequest(caller, request.service, request.region, token)
+                    )
+                except InjectorError:
+                    raise
+                except Exception as exc:
+                    # A provider bug must still answer 502 with a safe message.
+                    raise ProviderFailed() from exc
+                status = "ok"
+            except InjectorError as exc:
+                reason = next(ERROR_TABLE[c].code for c in type(exc).__mro__ if c in ERROR_TABLE)
+                span.set_attribute("error.type", reason)
+                _failures.add(1, {"provider": provider_name, "service": service, "reason": reason})
+                raise
+            finally:
+                _exchanges.add(
+                    1, {"provider": provider_name, "service": service, "status": status}
+                )
+        return {
+            "service": request.service,
+            "region": request.region,
+            "provider": provider_name,
+            "credential": {
+                "kind": credential.kind,
+                "values": dict(credential.values),
+                "expires_at": credential.expires_at,
+            },
+            "sealing_key": self._sealing_key(caller),
+        }
+
+    async def sealing_key(self, authorization: str | None) -> dict[str, Any]:
+        """Answer of ``POST /sealing-key``: the caller's L2 sealing key.
+
+        Raises:
+            Unauthenticated: no valid JWT-SVID.
+        """
+        caller, _ = await self._verifier.verify(authorization)
+        return {"sealing_key": self._sealing_key(caller)}
+
+    def _authorize(self, caller: Caller, request: ExchangeBody) -> None:
+        decision_input = {
+            "spiffe_id": caller.spiffe_id,
+            "tenant": caller.tenant,
+            "agent": caller.agent,
+            "service": request.service,
+            "region": request.region,
+        }
+        if not self._policy.allows(decision_input):
+            raise PolicyDenied(
+                f"policy denies {request.service} in {request.region} to this identity"
+            )
+
+    def _sealing_key(self, caller: Caller) -> str:
+        return base64.b64encode(self._sealing.for_identity(caller.spiffe_id)).decode()
+
+    async def aclose(self) -> None:
+        """Close every provider."""
+        for provider in self._providers.values():
+            await provider.aclose()
+
+
+def _parse(body: bytes) -> ExchangeBody:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("body is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    try:
+        return ExchangeBody.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors())
+        raise InvalidRequest(f"invalid fields: {fields}"[:200]) from None
+

@@ -1,0 +1,114 @@
+"""AWS STS AssumeRoleWithWebIdentity, with the caller's JWT-SVID as the web identity token.
+
+The role comes from a template filled with the *verified* tenant and agent, so a caller
+can never name another tenant's role. The request is unsigned (the token is the proof).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, ClassVar, Literal
+
+import anyio.to_thread
+from pydantic import Field
+
+from hexr.credentials import Credential
+from hexr_injector.errors import ProviderFailed
+from hexr_injector.providers._base import ExchangeRequest, Provider, ProviderOptions
+
+__all__ = ["AwsStsOptions", "AwsStsProvider", "role_session_name"]
+
+_SESSION_UNSAFE = re.compile(r"[^\w+=,.@-]")
+
+
+class AwsStsOptions(ProviderOptions):
+    """Options of the ``aws_sts`` provider."""
+
+    provider: Literal["aws_sts"]
+    role_arn: str = Field(min_length=20, max_length=2048)
+    """Template with ``{tenant}`` and ``{agent}``, e.g. ``arn:aws:iam::1:role/hexr-{tenant}``."""
+    endpoint_url: str | None = None
+    """STS endpoint (tests: a moto server); default: the regional AWS endpoint."""
+    duration_seconds: int = Field(default=3600, ge=900, le=43200)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+
+def role_session_name(spiffe_id: str) -> str:
+    """A RoleSessionName (2-64 chars of ``[\\w+=,.@-]``) that names the SPIFFE ID's path."""
+    path = spiffe_id.split("://", 1)[-1].split("/", 1)[-1]
+    return _SESSION_UNSAFE.sub("-", path.replace("/", "."))[:64] or "hexr"
+
+
+class AwsStsProvider(Provider):
+    """Exchanges a JWT-SVID for temporary AWS credentials."""
+
+    name: ClassVar[str] = "aws_sts"
+
+    def __init__(self, options: AwsStsOptions) -> None:
+        try:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError("the aws_sts provider needs boto3: pip install 'hexr[aws]'") from exc
+        self._options = options
+        self._boto3 = boto3
+        self._config = Config(
+            signature_version=UNSIGNED,
+            connect_timeout=options.timeout_seconds,
+            read_timeout=options.timeout_seconds,
+            retries={"max_attempts": 2, "mode": "standard"},
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, region: str) -> Any:
+        with self._lock:
+            client = self._clients.get(region)
+            if client is None:
+                client = self._boto3.session.Session().client(
+                    "sts",
+                    region_name=region,
+                    endpoint_url=self._options.endpoint_url,
+                    config=self._config,
+                )
+                self._clients[region] = client
+            return client
+
+    async def exchange(self, request: ExchangeRequest) -> Credential:
+        """AssumeRoleWithWebIdentity for the caller's tenant/agent role."""
+        caller = request.caller
+        role_arn = self._options.role_arn.format(tenant=caller.tenant, agent=caller.agent)
+        client = self._client(request.region)
+
+        def call() -> Any:
+            return client.assume_role_with_web_identity(
+                RoleArn=role_arn,
+                RoleSessionName=role_session_name(caller.spiffe_id),
+                WebIdentityToken=request.subject_token,
+                DurationSeconds=self._options.duration_seconds,
+            )
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = await anyio.to_thread.run_sync(call)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise ProviderFailed(f"AWS STS refused the exchange ({str(code)[:64]})") from exc
+        except BotoCoreError as exc:
+            raise ProviderFailed(f"AWS STS unreachable ({type(exc).__name__})") from exc
+        try:
+            raw = answer["Credentials"]
+            return Credential(
+                kind="aws",
+                values={
+                    "access_key_id": str(raw["AccessKeyId"]),
+                    "secret_access_key": str(raw["SecretAccessKey"]),
+                    "session_token": str(raw["SessionToken"]),
+                },
+                expires_at=raw["Expiration"].timestamp(),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ProviderFailed("AWS STS answered without credentials") from exc
