@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hexr_platform import ProcessRef
+from hexr_platform._process import spawn_detached
+
+# A parent that forks a grandchild, then both sleep: `stop` must take the whole group.
+_FAMILY = "import os, time\nif os.fork() == 0:\n    time.sleep(60)\nelse:\n    time.sleep(60)\n"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def family(tmp_path: Path):
+    proc, ref = spawn_detached(
+        [sys.executable, "-c", _FAMILY], log_path=tmp_path / "log", cwd=tmp_path, env=os.environ
+    )
+    try:
+        yield ref
+    finally:
+        ref.stop(grace_s=0.5)
+        proc.wait(timeout=5)
+
+
+def test_spawned_process_leads_its_own_group(family: ProcessRef) -> None:
+    assert os.getpgid(family.pid) == family.pid
+    assert os.getsid(family.pid) == family.pid
+    assert family.alive()
+
+
+def test_stop_kills_the_whole_group(family: ProcessRef) -> None:
+    time.sleep(0.1)  # let the grandchild fork
+    family.stop(grace_s=2.0)
+    assert not family.alive()
+    deadline = time.monotonic() + 3
+    while _group_alive(family.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _group_alive(family.pid)
+    family.stop()  # idempotent
+
+
+def test_reused_pid_is_not_mistaken_for_ours(family: ProcessRef) -> None:
+    # Same pid, different start time: what a recycled pid looks like.
+    impostor = ProcessRef(family.pid, family.start_time + 1)
+    assert not impostor.alive()
+    impostor.stop(grace_s=0.1)
+    assert family.alive(), "stop() of a stale reference must not signal the new owner"
+
+
+def test_exited_process_reads_dead_even_as_zombie(tmp_path: Path) -> None:
+    proc, ref = spawn_detached(
+        [sys.executable, "-c", "pass"], log_path=tmp_path / "log", cwd=tmp_path, env=os.environ
+    )
+    deadline = time.monotonic() + 5
+    while ref.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not ref.alive()
+    proc.wait(timeout=5)
+
+
+def test_output_goes_to_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "x.log"
+    proc, _ = spawn_detached(
+        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"],
+        log_path=log,
+        cwd=tmp_path,
+        env=os.environ,
+    )
+    proc.wait(timeout=10)
+    assert log.read_text().split() == ["out", "err"]

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hexr import _env
+from hexr_platform import COMPONENTS, ComponentContext, collector_spec, get_spec, python_module
+
+
+def _contexts(home: Path) -> dict[str, ComponentContext]:
+    peers: dict[str, ComponentContext] = {}
+    port = 20000
+    for spec in COMPONENTS:
+        ports = {role: port + i for i, role in enumerate(spec.ports)}
+        port += 10
+        peers[spec.name] = ComponentContext(spec.name, ports, home, peers)
+    return peers
+
+
+def test_names_are_unique_and_lookup_works() -> None:
+    names = [spec.name for spec in COMPONENTS]
+    assert len(names) == len(set(names))
+    assert get_spec("valkey").name == "valkey"
+    with pytest.raises(KeyError):
+        get_spec("nope")
+
+
+def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
+    contexts = _contexts(tmp_path)
+    for spec in COMPONENTS:
+        argv = " ".join(spec.argv(contexts[spec.name], "/bin/x"))
+        assert "0.0.0.0" not in argv, spec.name  # noqa: S104 - asserting its absence
+        for port in contexts[spec.name].ports.values():
+            assert f"127.0.0.1:{port}" in argv or f"--port {port}" in argv, spec.name
+
+
+def test_published_names_are_platform_env_names(tmp_path: Path) -> None:
+    contexts = _contexts(tmp_path)
+    published: set[str] = set()
+    for spec in COMPONENTS:
+        published |= set(spec.publish(contexts[spec.name]))
+    assert published <= set(_env.PLATFORM_ENV_NAMES)
+    assert {
+        _env.HEXR_VALKEY_URL,
+        _env.HEXR_VAULT_ADDR,
+        _env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        _env.HEXR_PROMETHEUS_URL,
+        _env.HEXR_PUSHGATEWAY_URL,
+    } <= published
+
+
+def test_openbao_token_goes_to_env_and_0600_file_not_argv(tmp_path: Path) -> None:
+    ctx = _contexts(tmp_path)["openbao"]
+    ctx.secrets_dir.mkdir(parents=True)
+    env = get_spec("openbao").process_env(ctx)
+    token = env["BAO_DEV_ROOT_TOKEN_ID"]
+    assert token not in " ".join(get_spec("openbao").argv(ctx, "bao"))
+    token_file = ctx.secrets_dir / "openbao-root-token"
+    assert token_file.read_text() == token
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert get_spec("openbao").process_env(ctx)["BAO_DEV_ROOT_TOKEN_ID"] != token  # fresh
+
+
+def test_collector_exporter_is_configurable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ctx = _contexts(tmp_path)["collector"]
+    assert collector_spec().argv(ctx, "rotel")[-2:] == ["--exporter", "blackhole"]
+    monkeypatch.setenv(
+        _env.HEXR_COLLECTOR_EXPORTER_ARGS, "--exporter otlp --otlp-exporter-endpoint h:1"
+    )
+    assert collector_spec().argv(ctx, "rotel")[-4:] == [
+        "--exporter", "otlp", "--otlp-exporter-endpoint", "h:1"
+    ]
+    assert collector_spec(["--exporter", "x"]).argv(ctx, "rotel")[-2:] == ["--exporter", "x"]
+
+
+def test_python_module_locator() -> None:
+    assert python_module("http.server")() is not None
+    assert python_module("no_such_module_hexr")() is None

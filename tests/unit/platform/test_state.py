@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from hexr._settings import platform_file, published_env
+from hexr_platform._state import ComponentRecord, PlatformState, remove_state
+
+
+def _state() -> PlatformState:
+    record = ComponentRecord(
+        pid=123, start_time=456, ports={"port": 1}, address="x", log="/l", started_at=1.5
+    )
+    return PlatformState(
+        {"valkey": record},
+        {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1", "NOT_PUBLISHED": "secret"},
+    )
+
+
+def test_save_load_roundtrip_and_mode(tmp_path: Path) -> None:
+    _state().save(tmp_path)
+    path = platform_file(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    loaded = PlatformState.load(tmp_path)
+    assert loaded.components["valkey"].process.pid == 123
+    assert loaded.components["valkey"].process.start_time == 456
+    assert loaded.env == {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1"}
+
+
+def test_sdk_discovers_published_env(tmp_path: Path) -> None:
+    _state().save(tmp_path)
+    assert published_env(tmp_path) == {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1"}
+
+
+def test_corrupt_or_missing_file_reads_empty(tmp_path: Path) -> None:
+    assert PlatformState.load(tmp_path).components == {}
+    path = platform_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"components": {"valkey": {"pid": "x"}}}')
+    assert PlatformState.load(tmp_path).components == {}
+    path.write_text("not json")
+    assert PlatformState.load(tmp_path).components == {}
+
+
+def test_remove_is_idempotent(tmp_path: Path) -> None:
+    _state().save(tmp_path)
+    remove_state(tmp_path)
+    remove_state(tmp_path)
+    assert not platform_file(tmp_path).exists()
