@@ -27,6 +27,7 @@ __all__ = ["JwtTrust", "VaultBootstrap"]
 
 DEFAULT_TOKEN_TTL = 900
 DEFAULT_TOKEN_MAX_TTL = 3600
+DEFAULT_JWT_LEEWAY = 5
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,13 @@ class VaultBootstrap:
         rules: AgentPathRules | None = None,
         token_ttl: int = DEFAULT_TOKEN_TTL,
         token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL,
+        jwt_leeway: int = DEFAULT_JWT_LEEWAY,
     ) -> None:
         if not 1 <= token_ttl <= token_max_ttl:
             raise ConfigError("token_ttl must be >= 1 and <= token_max_ttl")
+        if jwt_leeway < 1:  # 0 would mean the server's 60 s default
+            raise ConfigError("jwt_leeway must be >= 1 second")
+        self._leeway = jwt_leeway
         self._client = client
         self._trust = trust
         self._layout = layout or VaultLayout()
@@ -201,6 +206,10 @@ class VaultBootstrap:
             "token_ttl": self._token_ttl,
             "token_max_ttl": self._token_max_ttl,
             "token_type": "service",
+            # JWT-SVIDs live minutes; the 60 s default leeway would stretch an expired one.
+            "expiration_leeway": self._leeway,
+            "not_before_leeway": self._leeway,
+            "clock_skew_leeway": self._leeway,
         }
 
     def _ensure_role(self, name: str, body: dict[str, Any]) -> list[str]:
