@@ -4,6 +4,7 @@ Importing `hexr` is cheap: heavy parts (cloud SDKs, the guard's models, platform
 services) load only when used.
 """
 
+from hexr._agent import hexr_agent
 from hexr._version import __version__
 from hexr.errors import (
     AttestationError,
@@ -16,6 +17,7 @@ from hexr.errors import (
     VaultError,
     VaultPathError,
 )
+from hexr.llm import hexr_llm
 
 __all__ = [
     "AttestationError",
@@ -28,4 +30,6 @@ __all__ = [
     "VaultError",
     "VaultPathError",
     "__version__",
+    "hexr_agent",
+    "hexr_llm",
 ]

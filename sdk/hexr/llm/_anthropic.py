@@ -1,0 +1,77 @@
+"""Anthropic Messages: reading requests, responses and stream events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hexr.llm._base import CallResult
+from hexr.telemetry import _names as n
+
+__all__ = ["AnthropicAdapter"]
+
+
+class AnthropicAdapter:
+    """Reads ``messages.create`` calls of ``anthropic.Anthropic`` / ``AsyncAnthropic``."""
+
+    system = "anthropic"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Span attributes of the request."""
+        attrs: dict[str, Any] = {n.ATTR_GENAI_REQUEST_MODEL: str(kwargs.get("model"))}
+        max_tokens = kwargs.get("max_tokens")
+        if isinstance(max_tokens, int):
+            attrs[n.ATTR_GENAI_REQUEST_MAX_TOKENS] = max_tokens
+        temperature = kwargs.get("temperature")
+        if isinstance(temperature, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TEMPERATURE] = float(temperature)
+        top_p = kwargs.get("top_p")
+        if isinstance(top_p, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TOP_P] = float(top_p)
+        return attrs
+
+    def messages(self, kwargs: Mapping[str, Any]) -> Sequence[Any]:
+        """The ``messages`` argument, with ``system`` first as a system message."""
+        messages = list(kwargs.get("messages") or [])
+        system = kwargs.get("system")
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        return messages
+
+    def read_response(self, response: Any, result: CallResult) -> None:
+        """Read a ``Message``."""
+        result.response_id = response.id
+        result.response_model = response.model
+        if response.stop_reason:
+            result.finish_reasons.append(response.stop_reason)
+        if result.text is not None:
+            result.text.extend(
+                block.text for block in response.content if getattr(block, "type", "") == "text"
+            )
+        usage = response.usage
+        if usage is not None:
+            result.input_tokens = usage.input_tokens
+            result.output_tokens = usage.output_tokens
+
+    def read_chunk(self, chunk: Any, result: CallResult) -> None:
+        """Read one raw stream event (``message_start`` ... ``message_stop``)."""
+        kind = chunk.type
+        if kind == "content_block_delta":
+            if result.text is not None and chunk.delta.type == "text_delta":
+                result.text.append(chunk.delta.text)
+        elif kind == "message_start":
+            message = chunk.message
+            result.response_id = message.id
+            result.response_model = message.model
+            if message.usage is not None:
+                result.input_tokens = message.usage.input_tokens
+                result.output_tokens = message.usage.output_tokens
+        elif kind == "message_delta":
+            if chunk.delta.stop_reason:
+                result.finish_reasons.append(chunk.delta.stop_reason)
+            usage = chunk.usage
+            if usage is not None:
+                # Output tokens in message_delta are cumulative for the whole message.
+                result.output_tokens = usage.output_tokens
+                if getattr(usage, "input_tokens", None) is not None:
+                    result.input_tokens = usage.input_tokens

@@ -1,0 +1,335 @@
+"""Provider-independent LLM call telemetry: span attributes, metrics, hooks.
+
+One `LLMTelemetry` per instrumented client holds everything that does not change between
+calls (tracer, instruments, hooks, a bounded cache of label dicts). A `LLMCall` is one
+request: it opens the ``hexr.llm.chat`` span, collects what the provider adapter reads from
+the response or chunks into a `CallResult`, and records span attributes and metrics exactly
+once when the call (or its stream) ends. Cost and stage timings belong here too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from time import perf_counter
+from typing import Any, Protocol
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode
+
+from hexr._agent import AgentInfo, current_agent
+from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
+from hexr.telemetry import _names as n
+from hexr.telemetry import get_tracer
+from hexr.telemetry._instruments import Instruments, instruments
+
+__all__ = ["CONTENT_LIMIT", "CallResult", "LLMCall", "LLMTelemetry", "ProviderAdapter"]
+
+CONTENT_LIMIT = 8192
+"""Characters of prompt or completion kept on a span when content capture is on."""
+_LABEL_CACHE_LIMIT = 256
+
+_log = logging.getLogger("hexr.llm")
+
+
+class CallResult:
+    """What a response or a stream of chunks said about the call."""
+
+    __slots__ = (
+        "finish_reasons",
+        "input_tokens",
+        "output_tokens",
+        "response_id",
+        "response_model",
+        "text",
+    )
+
+    def __init__(self, want_text: bool) -> None:
+        self.response_id: str | None = None
+        self.response_model: str | None = None
+        self.finish_reasons: list[str] = []
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        # Text is only accumulated when a hook or content capture needs it.
+        self.text: list[str] | None = [] if want_text else None
+
+
+class ProviderAdapter(Protocol):
+    """How to read one provider's requests, responses and stream chunks."""
+
+    system: str
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Span attributes of the request (model, max_tokens, temperature, top_p)."""
+        ...
+
+    def messages(self, kwargs: Mapping[str, Any]) -> Sequence[Any]:
+        """The request's messages, as passed to the provider."""
+        ...
+
+    def read_response(self, response: Any, result: CallResult) -> None:
+        """Fill ``result`` from a complete (non-streamed) response."""
+        ...
+
+    def read_chunk(self, chunk: Any, result: CallResult) -> None:
+        """Fill ``result`` from one streamed chunk or event."""
+        ...
+
+
+class _Labels:
+    """Metric attribute dicts for one (agent, model) pair, built once and reused."""
+
+    __slots__ = ("base", "duration", "input", "output")
+
+    def __init__(
+        self, system: str, model: str, agent: AgentInfo | None, process: tuple[str, str]
+    ) -> None:
+        # Every series carries agent_name and tenant (outside an agent: the process's), so
+        # all series of a metric have the same label names.
+        agent_name, tenant = (agent.name, agent.tenant) if agent is not None else process
+        self.base = {
+            n.ATTR_GENAI_SYSTEM: system,
+            n.ATTR_GENAI_REQUEST_MODEL: model,
+            n.ATTR_AGENT_NAME: agent_name,
+            n.ATTR_TENANT: tenant,
+        }
+        genai = {
+            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_SYSTEM: system,
+            n.ATTR_GENAI_REQUEST_MODEL: model,
+        }
+        self.duration = genai
+        self.input = {**genai, n.ATTR_GENAI_TOKEN_TYPE: "input"}
+        self.output = {**genai, n.ATTR_GENAI_TOKEN_TYPE: "output"}
+
+
+class LLMTelemetry:
+    """Per-client call instrumentation, configured once when the client is wrapped."""
+
+    def __init__(
+        self,
+        adapter: ProviderAdapter,
+        hooks: Sequence[LLMHooks] = (),
+        capture_content: bool | None = None,
+    ) -> None:
+        from hexr.telemetry import current_handle
+
+        handle = current_handle()
+        if capture_content is None:
+            capture_content = handle.settings.capture_content if handle is not None else False
+        self.adapter = adapter
+        self.system = adapter.system
+        self.hooks = tuple(hooks)
+        self.capture_content = capture_content
+        self.tracer = get_tracer()
+        self.inst: Instruments = instruments()
+        self._identity = dict(handle.identity_attributes) if handle is not None else {}
+        settings = handle.settings if handle is not None else None
+        self._process = (
+            (settings.agent_name or "", settings.tenant or "") if settings is not None else ("", "")
+        )
+        self._static = {
+            **self._identity,
+            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_SYSTEM: adapter.system,
+            n.ATTR_GENAI_PROVIDER: adapter.system,
+        }
+        self._labels: dict[tuple[AgentInfo | None, str], _Labels] = {}
+
+    def labels(self, agent: AgentInfo | None, model: str) -> _Labels:
+        """Cached metric attributes for ``agent`` and ``model`` (bounded cache)."""
+        key = (agent, model)
+        found = self._labels.get(key)
+        if found is None:
+            found = _Labels(self.system, model, agent, self._process)
+            if len(self._labels) < _LABEL_CACHE_LIMIT:
+                self._labels[key] = found
+        return found
+
+    def start(self, kwargs: Mapping[str, Any], stream: bool) -> LLMCall:
+        """Open the span for a call with request ``kwargs`` and run the request hooks."""
+        extra = global_hooks()
+        hooks = self.hooks + extra if extra else self.hooks
+        call = LLMCall(self, kwargs, stream, hooks)
+        if hooks:
+            call.run_before(hooks, self.adapter.messages(kwargs))
+        return call
+
+
+class LLMCall:
+    """One LLM request, from span start to the last chunk."""
+
+    __slots__ = (
+        "_done",
+        "_first_chunk",
+        "_token",
+        "hooks",
+        "labels",
+        "model",
+        "result",
+        "span",
+        "started",
+        "stream",
+        "tel",
+    )
+
+    def __init__(
+        self,
+        tel: LLMTelemetry,
+        kwargs: Mapping[str, Any],
+        stream: bool,
+        hooks: tuple[LLMHooks, ...],
+    ) -> None:
+        model = kwargs.get("model")
+        self.model = model if isinstance(model, str) else "unknown"
+        agent = current_agent()
+        self.tel = tel
+        self.stream = stream
+        self.hooks = hooks
+        self.labels = tel.labels(agent, self.model)
+        self.result = CallResult(bool(hooks) or tel.capture_content)
+        self._done = False
+        self._first_chunk = False
+        span = tel.tracer.start_span(n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT)
+        if span.is_recording():
+            span.set_attributes(tel._static)
+            if agent is not None:
+                span.set_attribute(n.ATTR_AGENT_NAME, agent.name)
+                span.set_attribute(n.ATTR_TENANT, agent.tenant)
+            span.set_attributes(tel.adapter.request_attributes(kwargs))
+            if stream:
+                span.set_attribute(n.ATTR_LLM_STREAMING, True)
+            if tel.capture_content:
+                span.set_attribute(n.ATTR_GENAI_PROMPT, _clip(tel.adapter.messages(kwargs)))
+        self.span = span
+        self._token: object | None = None
+        self.started = perf_counter()
+
+    def info(self) -> LLMCallInfo:
+        """What hooks see about this call."""
+        return LLMCallInfo(self.tel.system, self.model, self.stream, self.span)
+
+    def run_before(self, hooks: tuple[LLMHooks, ...], messages: Sequence[Any]) -> None:
+        """Run request hooks with the span current; a raising hook ends the call."""
+        info = self.info()
+        token = otel_context.attach(trace.set_span_in_context(self.span))
+        try:
+            for hook in hooks:
+                hook.before_request(info, messages)
+        except BaseException as exc:
+            self.finish(exc)
+            raise
+        finally:
+            otel_context.detach(token)
+
+    def attach(self) -> None:
+        """Make the span current while the provider call runs (child HTTP spans nest)."""
+        self._token = otel_context.attach(trace.set_span_in_context(self.span))
+
+    def detach(self) -> None:
+        """Undo `attach`."""
+        if self._token is not None:
+            otel_context.detach(self._token)  # type: ignore[arg-type]
+            self._token = None
+
+    def on_response(self, response: Any) -> None:
+        """A complete response arrived: read it, run output hooks, end the call."""
+        try:
+            self.tel.adapter.read_response(response, self.result)
+        except Exception:  # noqa: BLE001 - an odd response shape must not fail the call
+            _log.debug("unreadable %s response", self.tel.system, exc_info=True)
+        self._complete()
+
+    def on_chunk(self, chunk: Any) -> None:
+        """A streamed chunk arrived."""
+        if not self._first_chunk:
+            self._first_chunk = True
+            ttft = perf_counter() - self.started
+            self.tel.inst.llm_time_to_first_chunk.record(ttft, self.labels.duration)
+            if self.span.is_recording():
+                self.span.set_attribute(n.ATTR_LLM_TIME_TO_FIRST_CHUNK, ttft)
+        try:
+            self.tel.adapter.read_chunk(chunk, self.result)
+        except Exception:  # noqa: BLE001 - an odd chunk shape must not break the stream
+            _log.debug("unreadable %s chunk", self.tel.system, exc_info=True)
+
+    def on_stream_end(self) -> None:
+        """The stream was read to its end."""
+        self._complete()
+
+    def _complete(self) -> None:
+        if self.hooks and not self._done:
+            text = "".join(self.result.text or ())
+            info = self.info()
+            token = otel_context.attach(trace.set_span_in_context(self.span))
+            try:
+                for hook in self.hooks:
+                    hook.after_response(info, text)
+            except BaseException as exc:
+                self.finish(exc)
+                raise
+            finally:
+                otel_context.detach(token)
+        self.finish(None)
+
+    def finish(self, error: BaseException | None) -> None:
+        """Record span attributes and metrics and end the span, exactly once."""
+        if self._done:
+            return
+        self._done = True
+        elapsed = perf_counter() - self.started
+        tel, labels, result, span = self.tel, self.labels, self.result, self.span
+        inst = tel.inst
+        inst.llm_calls.add(1, labels.base)
+        inst.llm_call_duration.record(elapsed, labels.base)
+        if error is None:
+            inst.genai_operation_duration.record(elapsed, labels.duration)
+        else:
+            error_type = type(error).__qualname__
+            err_attrs = {**labels.base, n.ATTR_ERROR_TYPE: error_type}
+            inst.llm_call_errors.add(1, err_attrs)
+            inst.genai_operation_duration.record(
+                elapsed, {**labels.duration, n.ATTR_ERROR_TYPE: error_type}
+            )
+        if result.input_tokens is not None:
+            inst.llm_input_tokens.add(result.input_tokens, labels.base)
+            inst.genai_token_usage.record(result.input_tokens, labels.input)
+        if result.output_tokens is not None:
+            inst.llm_output_tokens.add(result.output_tokens, labels.base)
+            inst.genai_token_usage.record(result.output_tokens, labels.output)
+        if span.is_recording():
+            _set_result(span, result, tel.capture_content)
+            if error is not None:
+                span.set_attribute(n.ATTR_ERROR_TYPE, type(error).__qualname__)
+                span.record_exception(error, escaped=True)
+                # A guard that already set an ERROR status with its reason keeps it.
+                status = getattr(span, "status", None)
+                if status is None or status.status_code is StatusCode.UNSET:
+                    span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+        span.end()
+
+
+def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
+    if result.response_id is not None:
+        span.set_attribute(n.ATTR_GENAI_RESPONSE_ID, result.response_id)
+    if result.response_model is not None:
+        span.set_attribute(n.ATTR_GENAI_RESPONSE_MODEL, result.response_model)
+    if result.finish_reasons:
+        span.set_attribute(n.ATTR_GENAI_RESPONSE_FINISH_REASONS, result.finish_reasons)
+    if result.input_tokens is not None:
+        span.set_attribute(n.ATTR_GENAI_USAGE_INPUT_TOKENS, result.input_tokens)
+    if result.output_tokens is not None:
+        span.set_attribute(n.ATTR_GENAI_USAGE_OUTPUT_TOKENS, result.output_tokens)
+    if capture_content and result.text is not None:
+        span.set_attribute(n.ATTR_GENAI_COMPLETION, "".join(result.text)[:CONTENT_LIMIT])
+
+
+def _clip(messages: Sequence[Any]) -> str:
+    """Messages as bounded JSON for the span (only with content capture on)."""
+    try:
+        text = json.dumps(list(messages), default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = str(messages)
+    return text[:CONTENT_LIMIT]

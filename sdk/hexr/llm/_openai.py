@@ -1,0 +1,69 @@
+"""OpenAI Chat Completions: reading requests, responses and stream chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hexr.llm._base import CallResult
+from hexr.telemetry import _names as n
+
+__all__ = ["OpenAIAdapter"]
+
+
+class OpenAIAdapter:
+    """Reads ``chat.completions.create`` calls of ``openai.OpenAI`` / ``AsyncOpenAI``."""
+
+    system = "openai"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Span attributes of the request."""
+        attrs: dict[str, Any] = {n.ATTR_GENAI_REQUEST_MODEL: str(kwargs.get("model"))}
+        max_tokens = kwargs.get("max_completion_tokens", kwargs.get("max_tokens"))
+        if isinstance(max_tokens, int):
+            attrs[n.ATTR_GENAI_REQUEST_MAX_TOKENS] = max_tokens
+        temperature = kwargs.get("temperature")
+        if isinstance(temperature, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TEMPERATURE] = float(temperature)
+        top_p = kwargs.get("top_p")
+        if isinstance(top_p, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TOP_P] = float(top_p)
+        return attrs
+
+    def messages(self, kwargs: Mapping[str, Any]) -> Sequence[Any]:
+        """The ``messages`` argument."""
+        messages = kwargs.get("messages")
+        return list(messages) if messages is not None else []
+
+    def read_response(self, response: Any, result: CallResult) -> None:
+        """Read a ``ChatCompletion``."""
+        result.response_id = response.id
+        result.response_model = response.model
+        for choice in response.choices:
+            if choice.finish_reason:
+                result.finish_reasons.append(choice.finish_reason)
+        if result.text is not None and response.choices:
+            content = response.choices[0].message.content
+            if content:
+                result.text.append(content)
+        usage = response.usage
+        if usage is not None:
+            result.input_tokens = usage.prompt_tokens
+            result.output_tokens = usage.completion_tokens
+
+    def read_chunk(self, chunk: Any, result: CallResult) -> None:
+        """Read a ``ChatCompletionChunk``; usage comes with the final one, if requested."""
+        if result.response_id is None:
+            result.response_id = chunk.id
+            result.response_model = chunk.model
+        for choice in chunk.choices:
+            if choice.finish_reason:
+                result.finish_reasons.append(choice.finish_reason)
+            if result.text is not None and choice.index == 0 and choice.delta is not None:
+                content = choice.delta.content
+                if content:
+                    result.text.append(content)
+        usage = chunk.usage
+        if usage is not None:
+            result.input_tokens = usage.prompt_tokens
+            result.output_tokens = usage.completion_tokens

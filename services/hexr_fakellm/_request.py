@@ -1,0 +1,37 @@
+"""Bounded JSON request reading."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from hexr_fakellm._reply import MAX_BODY_BYTES, FakeError
+
+__all__ = ["read_json"]
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object body, at most `MAX_BODY_BYTES`.
+
+    Raises:
+        FakeError: the body is too large (413) or not a JSON object (400).
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise FakeError(413, "invalid_request_error", "request body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise FakeError(413, "invalid_request_error", "request body too large")
+        chunks.append(chunk)
+    try:
+        body = json.loads(b"".join(chunks))
+    except ValueError:
+        raise FakeError(400, "invalid_request_error", "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise FakeError(400, "invalid_request_error", "body must be a JSON object")
+    return body
