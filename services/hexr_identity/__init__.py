@@ -2,10 +2,17 @@
 
 Run it with ``python -m hexr_identity``; the trusted launcher registers workloads through
 `registration_client`, and `launcher.exec_workload` runs a command as a registered workload.
+Importing this package is light (no gRPC/HTTP server modules) so the CLI can use its paths.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from hexr_identity._config import IdentitySettings, registration_socket_path, workload_socket_path
-from hexr_identity._server import IdentityService
+
+if TYPE_CHECKING:
+    from hexr_identity._server import IdentityService
 
 __all__ = [
     "IdentityService",
@@ -13,3 +20,11 @@ __all__ = [
     "registration_socket_path",
     "workload_socket_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "IdentityService":
+        from hexr_identity._server import IdentityService
+
+        return IdentityService
+    raise AttributeError(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hexr import _env
@@ -32,12 +32,10 @@ class IdentitySettings(BaseSettings):
         env_prefix="HEXR_IDENTITY_", extra="ignore", populate_by_name=True
     )
 
-    home: Path = Field(
-        default_factory=default_home, validation_alias=AliasChoices("home", _env.HEXR_HOME)
-    )
+    # Shared names, not HEXR_IDENTITY_*; populate_by_name lets flags pass home=/trust_domain=.
+    home: Path = Field(default_factory=default_home, validation_alias=_env.HEXR_HOME)
     trust_domain: str = Field(
-        default=DEFAULT_TRUST_DOMAIN,
-        validation_alias=AliasChoices("trust_domain", _env.HEXR_TRUST_DOMAIN),
+        default=DEFAULT_TRUST_DOMAIN, validation_alias=_env.HEXR_TRUST_DOMAIN
     )
     socket: Path | None = None
     registration_socket: Path | None = None

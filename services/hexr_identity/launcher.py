@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
@@ -33,6 +34,7 @@ def exec_workload(
 
     Raises:
         IdentityError: the registration was refused (nothing is executed then).
+        FileNotFoundError: the command does not exist (nothing was registered).
         OSError: the command could not be executed.
     """
     if not argv:
@@ -41,10 +43,14 @@ def exec_workload(
     child_env[_env.SPIFFE_ENDPOINT_SOCKET] = (
         workload_socket if workload_socket.startswith("unix://") else f"unix://{workload_socket}"
     )
+    # Resolve first: a command that cannot run must not leave this pid registered.
+    executable = shutil.which(argv[0], path=child_env.get("PATH", os.defpath))
+    if executable is None:
+        raise FileNotFoundError(argv[0])
     register(registration_socket, spiffe_id)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execvpe(argv[0], list(argv), child_env)  # noqa: S606 - running the user's command is the point
+    os.execve(executable, list(argv), child_env)  # noqa: S606 - running the user's command is the point
 
 
 def main(argv: list[str] | None = None) -> int:

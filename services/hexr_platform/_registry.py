@@ -56,6 +56,7 @@ __all__ = [
     "alertmanager_spec",
     "collector_spec",
     "get_spec",
+    "identity_spec",
     "openbao_root_token",
     "openbao_spec",
     "prometheus_spec",
@@ -100,6 +101,43 @@ def _system_binary(name: str) -> Callable[[], str | None]:
         return shutil.which(name) or shutil.which(name, path="/usr/bin:/usr/sbin")
 
     return locate
+
+
+# --- Identity -----------------------------------------------------------------------
+
+
+def identity_spec() -> ComponentSpec:
+    """The SPIFFE Workload API service (``hexr_identity``): SVIDs, JWKS/OIDC on ``http``."""
+    from hexr_identity import registration_socket_path, workload_socket_path
+
+    def socket_of(ctx: ComponentContext) -> Path:
+        return workload_socket_path(ctx.home)
+
+    def trust_domain() -> str:
+        return os.environ.get(_env.HEXR_TRUST_DOMAIN) or "hexr.local"
+
+    return ComponentSpec(
+        name="identity",
+        locate=python_module("hexr_identity"),
+        ports=("http",),
+        argv=lambda ctx, exe: [
+            exe, "-m", "hexr_identity",
+            "--home", str(ctx.home),
+            "--trust-domain", trust_domain(),
+            "--socket", str(socket_of(ctx)),
+            "--registration-socket", str(registration_socket_path(ctx.home)),
+            "--http-host", ctx.host,
+            "--http-port", str(ctx.port),
+        ],
+        # The JWKS server starts last, so its answer means every listener is up.
+        health=http_ok("/.well-known/openid-configuration"),
+        address=lambda ctx: f"unix://{socket_of(ctx)}",
+        publish=lambda ctx: {
+            _env.SPIFFE_ENDPOINT_SOCKET: f"unix://{socket_of(ctx)}",
+            _env.HEXR_TRUST_DOMAIN: trust_domain(),
+            _env.HEXR_JWKS_URL: f"http://{ctx.host}:{ctx.port}/keys",
+        },
+    )
 
 
 # --- Valkey -------------------------------------------------------------------------
@@ -272,6 +310,7 @@ def pushgateway_spec() -> ComponentSpec:
 
 
 COMPONENTS: list[ComponentSpec] = [
+    identity_spec(),
     valkey_spec(),
     openbao_spec(),
     collector_spec(),

@@ -1,0 +1,63 @@
+"""``hexr dev run``: run any command as a registered workload of the local platform."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from hexr import _env
+from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
+from hexr.errors import HexrError
+from hexr.identity import SpiffeId
+from hexr_identity import registration_socket_path
+from hexr_identity.launcher import exec_workload
+
+__all__ = ["EXIT_COMMAND_NOT_FOUND", "run"]
+
+EXIT_USAGE = 2
+EXIT_COMMAND_NOT_FOUND = 127  # shell convention
+
+
+def run(
+    command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
+    tenant: Annotated[str, typer.Option(help="Tenant of the agent.")],
+    agent: Annotated[str, typer.Option(help="Agent name.")],
+    role: Annotated[str, typer.Option(help="Process role.")] = "main",
+) -> None:
+    """Run COMMAND as agent identity spiffe://TD/agent/TENANT/AGENT/ROLE.
+
+    The launcher registers itself with the identity service and then execs COMMAND, so
+    the command keeps the registered pid: it gets its SVIDs from the Workload API with no
+    other setup. The platform's endpoints (``hexr dev env``) are set for it.
+    """
+    home = default_home()
+    env = {**os.environ, **published_env(home)}
+    workload = env.get(_env.SPIFFE_ENDPOINT_SOCKET)
+    if not workload:
+        typer.echo("error: the identity service is not running (start it: hexr dev up)", err=True)
+        raise typer.Exit(1)
+    trust_domain = env.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN
+    try:
+        spiffe_id = SpiffeId.for_agent(tenant, agent, role, trust_domain=trust_domain)
+    except HexrError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        exec_workload(
+            spiffe_id,
+            command,
+            registration_socket=str(registration_socket_path(home)),
+            workload_socket=workload,
+            env=env,
+        )
+    except HexrError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except FileNotFoundError:
+        typer.echo(f"error: command not found: {command[0]}", err=True)
+        raise typer.Exit(EXIT_COMMAND_NOT_FOUND) from None
+    except OSError as exc:
+        typer.echo(f"error: cannot run {command[0]}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(126) from None
