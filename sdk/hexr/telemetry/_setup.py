@@ -255,6 +255,7 @@ def _resource(settings: TelemetrySettings) -> Resource:
         attrs[n.ATTR_TENANT] = settings.tenant
     if settings.spiffe_id:
         attrs[n.ATTR_SPIFFE_ID] = settings.spiffe_id
+    attrs.update(settings.metrics_const_labels)
     attrs.update(settings.resource_attributes)
     # Resource.create merges OTEL_RESOURCE_ATTRIBUTES; ours win on conflicts.
     return Resource.create(attrs)
@@ -318,10 +319,12 @@ def _views(settings: TelemetrySettings) -> list[View]:
 
 
 def _install_tracing(
-    settings: TelemetrySettings, drops: _DropCounter
+    settings: TelemetrySettings, exporter: SpanExporter | None, drops: _DropCounter
 ) -> tuple[trace.TracerProvider, bool, BatchSpanProcessor | SimpleSpanProcessor | None]:
     existing = trace.get_tracer_provider()
     if not isinstance(existing, trace.ProxyTracerProvider):
+        if exporter is not None:
+            exporter.shutdown()
         return existing, False, None
     provider = TracerProvider(resource=_resource(settings), sampler=settings.sampler)
     identity = {
@@ -331,7 +334,6 @@ def _install_tracing(
     }
     if identity:
         provider.add_span_processor(_IdentityStamp(identity))
-    exporter = _span_exporter(settings)
     processor: BatchSpanProcessor | SimpleSpanProcessor | None = None
     if exporter is not None:
         counted = _CountingExporter(exporter, drops)
@@ -357,7 +359,15 @@ def _install_metrics(
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
 
         registry = CollectorRegistry(auto_describe=True)
-        readers.append(PrometheusMetricReader(prefix=settings.metrics_prefix, registry=registry))
+        const = frozenset(settings.metrics_const_labels)
+        readers.append(
+            PrometheusMetricReader(
+                prefix=settings.metrics_prefix,
+                registry=registry,
+                # Constant labels ride on the resource; copy exactly those onto every metric.
+                resource_attribute_filter=const.__contains__ if const else None,
+            )
+        )
     provider = MeterProvider(
         metric_readers=readers, resource=_resource(settings), views=_views(settings)
     )
@@ -373,12 +383,15 @@ def setup(settings: TelemetrySettings | None = None, **kwargs: Any) -> Telemetry
     """Configure telemetry for this process once; later calls return the same handle.
 
     Args:
-        settings: What to configure; ``None`` builds it with `TelemetrySettings.from_env`
-            from ``kwargs`` (``agent_name``, ``tenant``, ``role``, overrides).
-        **kwargs: Passed to `TelemetrySettings.from_env` when ``settings`` is None.
+        settings: What to configure; ``None`` builds it from the observability config
+            (`hexr.config`) and ``kwargs`` (``agent_name``, ``tenant``, ``role``, overrides).
+        **kwargs: Passed to `settings_from_config` when ``settings`` is None.
 
     Returns:
         The process's `TelemetryHandle` (providers, registry, flush/shutdown).
+
+    Raises:
+        ConfigError: the observability config is invalid (only when ``settings`` is None).
     """
     global _handle
     if _handle is not None:
@@ -387,7 +400,11 @@ def setup(settings: TelemetrySettings | None = None, **kwargs: Any) -> Telemetry
         if _handle is not None:
             return _handle
         if settings is None:
-            settings = TelemetrySettings.from_env(**kwargs)
+            # The observability config (YAML + HEXR_* + OTEL_*); invalid config fails here.
+            from hexr.config import get_observability_config
+            from hexr.telemetry._from_config import settings_from_config
+
+            settings = settings_from_config(get_observability_config(), **kwargs)
         if settings.spiffe_id is None and settings.resolve_spiffe_id:
             spiffe_id = _lookup_spiffe_id()
             if spiffe_id:
@@ -405,9 +422,11 @@ def setup(settings: TelemetrySettings | None = None, **kwargs: Any) -> Telemetry
                 drops=drops,
             )
         else:
+            # Built first: a bad exporter config fails setup before anything is installed.
+            exporter = _span_exporter(settings)
             meter_provider, owns_meters, registry = _install_metrics(settings)
             drops = _DropCounter()
-            tracer_provider, owns_traces, processor = _install_tracing(settings, drops)
+            tracer_provider, owns_traces, processor = _install_tracing(settings, exporter, drops)
             handle = TelemetryHandle(
                 settings,
                 tracer_provider,
