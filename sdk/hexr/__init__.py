@@ -6,6 +6,7 @@ services) load only when used.
 
 from hexr._agent import hexr_agent
 from hexr._version import __version__
+from hexr.credentials import hexr_tool
 from hexr.errors import (
     AttestationError,
     ConfigError,
@@ -32,4 +33,5 @@ __all__ = [
     "__version__",
     "hexr_agent",
     "hexr_llm",
+    "hexr_tool",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import socket
 import sys
 
@@ -20,6 +21,16 @@ from hexr.errors import HexrError
 from hexr.identity import authorize_trust_domain, default_source
 from hexr_injector._config import InjectorSettings, load_config
 from hexr_injector.app import build_service, create_app
+
+
+def _setup_telemetry() -> None:
+    # Spans go where OTEL_* says (OTLP to the local collector by default), so the
+    # exchange span joins the caller's trace in the same backend.
+    from hexr import _env
+    from hexr.telemetry import TelemetrySettings, setup
+
+    service = os.environ.get(_env.OTEL_SERVICE_NAME) or "hexr-credential-injector"
+    setup(TelemetrySettings.from_env(service_name=service))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("no config: pass --config or set HEXR_INJECTOR_CONFIG")
         config = load_config(settings.config)
         source = default_source()
+        _setup_telemetry()
         if config.jwks_url:
             jwks = None
         else:

@@ -7,6 +7,7 @@ time, so a long-lived client keeps working across rotations.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -71,6 +72,9 @@ def build_boto3_client(
         metadata=metadata(), refresh_using=metadata, method="hexr"
     )
     session = botocore.session.Session()
+    # Share the model loader: each session would otherwise re-read the service JSON
+    # models, which dominates client creation (~100 ms of CPU).
+    session.register_component("data_loader", _shared_loader(botocore))
     # The documented extension point for credentials: a resolver with our one provider,
     # so no key from the environment, a profile or instance metadata is ever used.
     provider = _StaticProvider(refreshable, botocore.credentials.CredentialProvider)
@@ -80,6 +84,18 @@ def build_boto3_client(
     return boto3.Session(botocore_session=session).client(
         name, region_name=region, **client_kwargs
     )
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def _shared_loader(botocore: Any) -> Any:
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = botocore.session.Session().get_component("data_loader")
+        return _loader
 
 
 def _StaticProvider(credentials: Any, base: type) -> Any:

@@ -8,12 +8,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hexr import _env
-from hexr._settings import resolve_endpoint
 from hexr.errors import ConfigError
 from hexr.telemetry import get_tracer
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_TOOL_INVOKE
 
 if TYPE_CHECKING:
+    from hexr._settings import resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
     from hexr.credentials._model import Lookup
 
@@ -53,6 +53,7 @@ def default_broker() -> CredentialBroker:
 
 
 def _build_default_broker() -> CredentialBroker:
+    from hexr._settings import resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
     from hexr.credentials._exchange import InjectorClient, injector_audience
     from hexr.credentials._shared import SealedStore
