@@ -6,6 +6,7 @@ import typer
 
 from hexr._version import __version__
 from hexr_cli import dev
+from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
     name="hexr",
@@ -20,6 +21,8 @@ def _root() -> None:
     """Hexr: zero-trust runtime for AI agents."""
 
 
+# `run` lives in its own module (it execs into the workload); it belongs to `hexr dev`.
+dev.app.command(name="run")(dev_run)
 app.add_typer(dev.app, name="dev")
 
 

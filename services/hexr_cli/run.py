@@ -48,7 +48,8 @@ def run(
         exec_workload(
             spiffe_id,
             command,
-            registration_socket=str(registration_socket_path(home)),
+            registration_socket=env.get(_env.HEXR_IDENTITY_REGISTRATION_SOCKET)
+            or str(registration_socket_path(home)),
             workload_socket=workload,
             env=env,
         )

@@ -1,0 +1,116 @@
+"""``hexr dev run``: a user's command runs with a real, registered identity."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hexr import _env
+
+HEXR = str(Path(sys.executable).with_name("hexr"))
+_PRINT_ID = (
+    "import os; from hexr.identity import IdentitySource;"
+    "s = IdentitySource(timeout=5); print(os.getpid(), s.spiffe_id, s.jwt_svid('vault')[:3])"
+)
+
+
+def _env_for(service, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        _env.HEXR_HOME: str(home),
+        _env.SPIFFE_ENDPOINT_SOCKET: service.endpoint,
+        _env.HEXR_IDENTITY_REGISTRATION_SOCKET: service.registration_socket,
+    }
+
+
+def test_dev_run_gives_the_command_its_identity(identity_service, tmp_path) -> None:
+    out = subprocess.run(
+        [
+            HEXR,
+            "dev",
+            "run",
+            "--tenant",
+            "acme",
+            "--agent",
+            "cli",
+            "--role",
+            "worker",
+            "--",
+            sys.executable,
+            "-c",
+            _PRINT_ID,
+        ],
+        env=_env_for(identity_service, tmp_path),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    _, spiffe_id, token_head = out.stdout.decode().split()
+    assert spiffe_id == "spiffe://hexr.local/agent/acme/cli/worker"
+    assert token_head == "eyJ"
+
+
+def test_dev_run_errors_are_clear(identity_service, tmp_path) -> None:
+    env = _env_for(identity_service, tmp_path)
+    bad_id = subprocess.run(
+        [HEXR, "dev", "run", "--tenant", "a/b", "--agent", "x", "--", "true"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert bad_id.returncode == 2
+    assert b"invalid tenant" in bad_id.stderr
+    assert b"Traceback" not in bad_id.stderr
+    missing = subprocess.run(
+        [HEXR, "dev", "run", "--tenant", "a", "--agent", "x", "--", "no-such-command-xyz"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert missing.returncode == 127
+    assert b"command not found" in missing.stderr
+    no_platform = {k: v for k, v in env.items() if k != _env.SPIFFE_ENDPOINT_SOCKET}
+    down = subprocess.run(
+        [HEXR, "dev", "run", "--tenant", "a", "--agent", "x", "--", "true"],
+        env=no_platform,
+        capture_output=True,
+        timeout=60,
+    )
+    assert down.returncode == 1
+    assert b"hexr dev up" in down.stderr
+
+
+def test_dev_up_then_run_with_the_platform_identity_component(tmp_path) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != _env.SPIFFE_ENDPOINT_SOCKET}
+    env[_env.HEXR_HOME] = str(home)
+    env.pop(_env.HEXR_IDENTITY_REGISTRATION_SOCKET, None)
+    up = subprocess.run(
+        [HEXR, "dev", "up", "-c", "identity"], env=env, capture_output=True, timeout=90
+    )
+    try:
+        assert up.returncode == 0, up.stdout.decode() + up.stderr.decode()
+        out = subprocess.run(
+            [
+                HEXR,
+                "dev",
+                "run",
+                "--tenant",
+                "acme",
+                "--agent",
+                "local",
+                "--",
+                sys.executable,
+                "-c",
+                _PRINT_ID,
+            ],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr.decode()
+        assert out.stdout.decode().split()[1] == "spiffe://hexr.local/agent/acme/local/main"
+    finally:
+        subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
