@@ -142,7 +142,7 @@ class TracingConfig(BaseModel):
     insecure: bool = False
     headers: dict[str, SecretStr] = Field(default_factory=dict)
     sample_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
-    timeout_s: Annotated[float, Field(gt=0.0, le=60.0)] = 10.0
+    timeout_s: Annotated[float, Field(gt=0.0, le=60.0)] = 2.0
 
     @field_validator("headers", mode="before")
     @classmethod
@@ -168,6 +168,12 @@ class TracingConfig(BaseModel):
     def _check_endpoint(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if "://" not in value:
+            # OTLP/gRPC also takes a bare host:port; `insecure` then picks plaintext or TLS.
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("must be an http(s):// URL or host:port")
+            return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
@@ -204,7 +210,8 @@ class ObservabilityConfig(BaseModel):
     model_config = _FROZEN
 
     observe: bool = False
-    service_name: str = "hexr-agent"
+    service_name: str | None = None
+    """``None``: the agent's name, else ``hexr-agent``."""
     service_version: str | None = None
     capture_content: bool = False
     prices_file: Path | None = None
@@ -224,7 +231,17 @@ class ObservabilityConfig(BaseModel):
         tracing = self.tracing
         if tracing.enabled and tracing.exporter in ("otlp", "zipkin") and not tracing.endpoint:
             raise ValueError("tracing.endpoint: required when tracing is enabled")
+        schemeless = tracing.endpoint is not None and "://" not in tracing.endpoint
+        if schemeless and (tracing.exporter != "otlp" or tracing.protocol != "grpc"):
+            raise ValueError("tracing.endpoint: host:port is only valid for OTLP over gRPC")
         return self
+
+    def tracing_url(self) -> str | None:
+        """The tracing endpoint as a URL, a bare ``host:port`` resolved by ``insecure``."""
+        endpoint = self.tracing.endpoint
+        if endpoint is None or "://" in endpoint:
+            return endpoint
+        return f"{'http' if self.tracing.insecure else 'https'}://{endpoint}"
 
 
 def _parse_pairs(text: str) -> dict[str, str]:

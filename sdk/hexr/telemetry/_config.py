@@ -88,6 +88,8 @@ class TelemetrySettings:
     prometheus: bool = True
     """Keep a Prometheus registry for ``/metrics`` and the Pushgateway."""
     metrics_prefix: str = ""
+    metrics_const_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels on every exposed metric (e.g. environment, region; bounded values only)."""
     metrics_port: int | None = None
     """``None``: no ``/metrics`` server; ``0``: an ephemeral port (see the handle)."""
     metrics_host: str = "127.0.0.1"

@@ -36,6 +36,8 @@ def _load_yaml(tmp_path: Path, home: Path, section: Any, **env: str) -> Observab
 def test_defaults_without_file_or_env(home: Path) -> None:
     cfg = load_observability_config(environ=_env(home))
     assert cfg.observe is False
+    assert cfg.service_name is None
+    assert cfg.tracing.timeout_s == 2.0
     assert cfg.metrics.enabled is True
     assert cfg.metrics.path == "/metrics"
     assert cfg.metrics.prefix == ""
@@ -299,7 +301,11 @@ FAILURES: list[tuple[dict[str, str], str]] = [
     ({"HEXR_TRACING_ENABLED": "2"}, "observability.tracing.enabled"),
     ({"HEXR_TRACING_EXPORTER": "jaeger"}, "observability.tracing.exporter"),
     ({"HEXR_TRACING_PROTOCOL": "udp"}, "observability.tracing.protocol"),
-    ({"HEXR_TRACING_ENDPOINT": "collector:4317"}, "observability.tracing.endpoint"),
+    ({"HEXR_TRACING_ENDPOINT": "collector"}, "observability.tracing.endpoint"),
+    ({"HEXR_TRACING_ENDPOINT": "collector:http"}, "observability.tracing.endpoint"),
+    ({"HEXR_TRACING_ENDPOINT": "ftp://collector:21"}, "observability.tracing.endpoint"),
+    ({"HEXR_TRACING_ENDPOINT": "c:4317", "HEXR_TRACING_PROTOCOL": "http/protobuf"},
+     "tracing.endpoint: host:port is only valid for OTLP over gRPC"),
     ({"HEXR_TRACING_ENDPOINT": "http://u:p@c:4317"}, "observability.tracing.endpoint"),
     ({"HEXR_TRACING_ENDPOINT": "http://c:99999"}, "observability.tracing.endpoint"),
     ({"HEXR_TRACING_INSECURE": "nah"}, "observability.tracing.insecure"),
@@ -401,3 +407,21 @@ def test_endpoint_precedence(tmp_path: Path, home: Path) -> None:
     assert _load_yaml(tmp_path, home, section, **otel).tracing.endpoint == "http://otel:4317"
     hexr = {**otel, "HEXR_TRACING_ENDPOINT": "http://hexr:4317"}
     assert _load_yaml(tmp_path, home, section, **hexr).tracing.endpoint == "http://hexr:4317"
+
+
+@pytest.mark.parametrize(
+    ("insecure", "url"), [("true", "http://c:4317"), ("false", "https://c:4317")]
+)
+def test_bare_grpc_endpoint_uses_insecure_flag(home: Path, insecure: str, url: str) -> None:
+    cfg = load_observability_config(
+        environ=_env(home, HEXR_TRACING_ENDPOINT="c:4317", HEXR_TRACING_INSECURE=insecure)
+    )
+    assert cfg.tracing.endpoint == "c:4317"
+    assert cfg.tracing_url() == url
+
+
+def test_url_endpoint_is_used_as_given(home: Path) -> None:
+    cfg = load_observability_config(
+        environ=_env(home, HEXR_TRACING_ENDPOINT="https://c:4317", HEXR_TRACING_INSECURE="true")
+    )
+    assert cfg.tracing_url() == "https://c:4317"
