@@ -6,14 +6,23 @@ transit keys, and per-agent ACL policies compiled from Rego rules (`AgentPathRul
 
 from hexr_vault._acl import agent_policy, injector_policy
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
+from hexr_vault._local import discover_issuer, enroll_agent, run_bootstrap
+from hexr_vault._operator import OperatorVault
+from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE, operator_token
 from hexr_vault._rules import DEFAULT_POLICY, AgentGrants, AgentPathRules
 
 __all__ = [
     "DEFAULT_POLICY",
+    "LOCAL_ROOT_TOKEN_FILE",
     "AgentGrants",
     "AgentPathRules",
     "JwtTrust",
+    "OperatorVault",
     "VaultBootstrap",
     "agent_policy",
+    "discover_issuer",
+    "enroll_agent",
     "injector_policy",
+    "operator_token",
+    "run_bootstrap",
 ]

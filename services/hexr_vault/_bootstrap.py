@@ -50,6 +50,8 @@ class JwtTrust:
         Raises:
             ConfigError: not exactly one key source is set.
         """
+        if not self.issuer.startswith(("http://", "https://")):
+            raise ConfigError("JwtTrust.issuer must be the identity service's http(s) URL")
         sources = [s for s in (self.jwks_url, self.oidc_discovery_url, self.pubkeys) if s]
         if len(sources) != 1:
             raise ConfigError("JwtTrust needs exactly one of jwks_url, oidc_discovery_url, pubkeys")

@@ -30,7 +30,7 @@ from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_work
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
 
-__all__ = ["IdentityProvider", "VaultClient"]
+__all__ = ["IdentityProvider", "VaultClient", "checked_value"]
 
 MAX_VALUE_BYTES = 256 * 1024
 MAX_FIELDS = 128
@@ -293,7 +293,7 @@ class VaultClient:
         with self._measure("put"):
             tenant = self.tenant
             relative = normalize_path(path, tenant)
-            fields = _checked_value(value)
+            fields = checked_value(value)
             response = self._call(
                 "put",
                 lambda: self._hvac.secrets.kv.v2.create_or_update_secret(
@@ -406,7 +406,13 @@ class VaultClient:
         return f"VaultClient(addr={self._config.addr!r})"
 
 
-def _checked_value(value: Mapping[str, Any]) -> dict[str, Any]:
+def checked_value(value: Mapping[str, Any]) -> dict[str, Any]:
+    """``value`` as a dict if it is a bounded JSON object; errors never quote it.
+
+    Raises:
+        VaultError: not a non-empty mapping of string keys, too many fields, too large,
+            or not JSON-serializable.
+    """
     if not isinstance(value, Mapping) or not value:
         raise VaultError("secret value must be a non-empty mapping of field names to values")
     if len(value) > MAX_FIELDS:

@@ -97,7 +97,7 @@ def test_agent_reads_its_tenant_secret_with_no_token(
             secret = hexr.vault.get("shared/db")
             assert secret["password"] == ACME_DB
             assert hexr.vault.put("agents/bot/out", {"v": WRITTEN}) >= 1
-            assert hexr.vault.list("agents/bot") == ["out"]
+            assert "out" in hexr.vault.list("agents/bot")
             assert hexr.vault.decrypt(hexr.vault.encrypt(TRANSIT_PLAIN)) == TRANSIT_PLAIN.encode()
         finally:
             hexr.vault.set_default_client(None)

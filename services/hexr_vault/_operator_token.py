@@ -1,0 +1,42 @@
+"""Where an operator command finds its vault token: never an agent's concern."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hexr import _env
+from hexr._settings import default_home
+from hexr.errors import ConfigError
+
+__all__ = ["LOCAL_ROOT_TOKEN_FILE", "operator_token"]
+
+LOCAL_ROOT_TOKEN_FILE = Path("secrets") / "openbao-root-token"
+"""Under ``$HEXR_HOME``: the local platform's OpenBao dev root token (0600)."""
+
+_MAX_TOKEN_CHARS = 4096
+
+
+def operator_token(token_file: Path | None = None) -> str:
+    """``HEXR_VAULT_TOKEN``, else ``token_file``, else the local platform's root token file.
+
+    Raises:
+        ConfigError: no token is configured, or the file is unreadable or not private.
+    """
+    explicit = os.environ.get(_env.HEXR_VAULT_TOKEN, "").strip()
+    if explicit:
+        return explicit
+    path = token_file or default_home() / LOCAL_ROOT_TOKEN_FILE
+    try:
+        if path.stat().st_mode & 0o077:
+            raise ConfigError(f"{path} is readable by others; chmod 600 it")
+        token = path.read_text()[:_MAX_TOKEN_CHARS].strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"no operator token: set {_env.HEXR_VAULT_TOKEN}, pass --token-file, or run"
+            " `hexr dev up` (cannot read "
+            f"{path}: {exc.strerror})"
+        ) from None
+    if not token:
+        raise ConfigError(f"{path} is empty")
+    return token
