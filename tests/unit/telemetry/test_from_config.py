@@ -59,7 +59,9 @@ def test_tracing_fields_are_carried(tmp_path: Path) -> None:
     assert settings.resource_attributes == {"service.version": "1.2"}
     assert settings.capture_content is True
     assert isinstance(settings.sampler, ParentBased)
-    assert settings.sampler._root.rate == 0.25
+    root = settings.sampler._root
+    assert isinstance(root, TraceIdRatioBased)
+    assert root.rate == 0.25
 
 
 def test_sampler_is_ratio_based(tmp_path: Path) -> None:
