@@ -13,10 +13,10 @@ from hexr.credentials._model import CacheKey, Credential, Lookup, Tier
 from hexr.credentials._shared import SealedStore
 from hexr.credentials._telemetry import (
     TIER_ATTRS,
-    cache_hits,
-    cache_misses,
     lookup_duration,
     observe_degraded,
+    tally,
+    track_cache,
 )
 from hexr.telemetry import get_tracer
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_CACHE_LOOKUP
@@ -56,6 +56,7 @@ class CredentialBroker:
         self._sealing_key: bytes | None = None
         if shared is not None:
             observe_degraded(lambda: shared.degraded)
+        track_cache(self._cache.counts)
 
     @property
     def cache(self) -> CredentialCache:
@@ -69,12 +70,7 @@ class CredentialBroker:
             PolicyDenied: the injector's policy refused the credential.
             CredentialError: no tier could produce a credential.
         """
-        result = self._cache.get(CacheKey(self.spiffe_id, service, region), self._load)
-        if result.tier == "L1":
-            cache_hits.add(1, TIER_ATTRS["L1"])
-        else:
-            cache_misses.add(1, TIER_ATTRS["L1"])
-        return result
+        return self._cache.get(CacheKey(self.spiffe_id, service, region), self._load)
 
     async def alookup(self, service: str, region: str) -> Lookup:
         """Async twin of `lookup`.
@@ -83,12 +79,7 @@ class CredentialBroker:
             PolicyDenied: the injector's policy refused the credential.
             CredentialError: no tier could produce a credential.
         """
-        result = await self._cache.aget(CacheKey(self.spiffe_id, service, region), self._load)
-        if result.tier == "L1":
-            cache_hits.add(1, TIER_ATTRS["L1"])
-        else:
-            cache_misses.add(1, TIER_ATTRS["L1"])
-        return result
+        return await self._cache.aget(CacheKey(self.spiffe_id, service, region), self._load)
 
     def close(self) -> None:
         """Release connections."""
@@ -134,7 +125,7 @@ class CredentialBroker:
             time.sleep(self._poll_interval)
             found = shared.get(key, sealing_key)
             if found is not None and (beat is None or found.expires_at > beat):
-                cache_hits.add(1, TIER_ATTRS["L2"])
+                tally.add(True, "L2")
                 return found
             if not shared.locked(key):
                 return None
@@ -181,7 +172,7 @@ class CredentialBroker:
                 span.set_attribute("hit", recorder.hit)
                 span.set_attribute("duration_ms", round(elapsed * 1000, 3))
                 lookup_duration.record(elapsed, attrs)
-                (cache_hits if recorder.hit else cache_misses).add(1, attrs)
+                tally.add(recorder.hit, tier)
 
 
 class _Recorder:

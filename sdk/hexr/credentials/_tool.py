@@ -13,7 +13,6 @@ from hexr.telemetry import get_tracer
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_TOOL_INVOKE
 
 if TYPE_CHECKING:
-    from hexr._settings import resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
     from hexr.credentials._model import Lookup
 
