@@ -116,7 +116,7 @@ class RegistrationServer:
         if spiffe_id.trust_domain != self._trust_domain:
             raise ValueError(f"SPIFFE ID must be in trust domain {self._trust_domain}")
         pid = _int_field(request, "pid") if "pid" in request else peer_pid
-        uid = _int_field(request, "uid") if request.get("uid") is not None else None
+        uid = _int_field(request, "uid", minimum=0) if request.get("uid") is not None else None
         start = process_start_time(pid)
         if start is None:
             raise ValueError(f"no process with pid {pid}")
@@ -133,8 +133,8 @@ class RegistrationServer:
         return len(dead)
 
 
-def _int_field(request: dict[str, Any], name: str) -> int:
+def _int_field(request: dict[str, Any], name: str, minimum: int = 1) -> int:
     value = request.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-        raise ValueError(f"{name} must be a positive integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value < 2**31:
+        raise ValueError(f"{name} must be an integer from {minimum} to 2**31-1")
     return value

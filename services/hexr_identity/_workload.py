@@ -6,10 +6,11 @@ what grpclib's protoc plugin would generate for service ``SpiffeWorkloadAPI``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import grpclib.const
 import grpclib.server
@@ -33,6 +34,23 @@ _MAX_AUDIENCE_LENGTH = 256
 # Streams re-check the caller's registration this often, so a dead or unregistered
 # workload stops receiving rotations.
 _RECHECK_SECONDS = 2.0
+_RECV_TIMEOUT_SECONDS = 5.0
+_Req = TypeVar("_Req")
+
+
+async def _recv(stream: grpclib.server.Stream[_Req, Any]) -> _Req:
+    """The request, read only after attestation and within a deadline.
+
+    Attesting first means only registered workloads can make the service buffer a
+    message at all (grpclib has no message size limit); the deadline stops slow senders.
+    """
+    try:
+        request = await asyncio.wait_for(stream.recv_message(), _RECV_TIMEOUT_SECONDS)
+    except TimeoutError as err:
+        raise GRPCError(Status.DEADLINE_EXCEEDED, "request not received in time") from err
+    if request is None:
+        raise GRPCError(Status.INVALID_ARGUMENT, "request message missing")
+    return request
 
 
 def peer_socket(stream: grpclib.server.Stream[Any, Any]) -> socket.socket:
@@ -87,8 +105,8 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.X509SVIDRequest, pb.X509SVIDResponse]
     ) -> None:
         """Stream the caller's X.509-SVID, re-sent on rotation and on bundle change."""
-        await stream.recv_message()
         entry = self._attest(stream)
+        await _recv(stream)
         while True:
             version = self._changes.version
             svid = self._issuer.x509_svid(entry.spiffe_id)
@@ -116,8 +134,8 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.X509BundlesRequest, pb.X509BundlesResponse]
     ) -> None:
         """Stream the trust bundle, re-sent when a CA rotates or retires."""
-        await stream.recv_message()
         entry = self._attest(stream)
+        await _recv(stream)
         while True:
             version = self._changes.version
             await stream.send_message(
@@ -134,9 +152,8 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.JWTSVIDRequest, pb.JWTSVIDResponse]
     ) -> None:
         """Sign a JWT-SVID for the caller's ID and the requested audiences."""
-        request = await stream.recv_message()
         entry = self._attest(stream)
-        assert request is not None  # noqa: S101 - grpclib delivers the unary request
+        request = await _recv(stream)
         audiences = list(request.audience)
         if not audiences or any(not a for a in audiences):
             raise GRPCError(Status.INVALID_ARGUMENT, "audience must be specified")
@@ -153,8 +170,8 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.JWTBundlesRequest, pb.JWTBundlesResponse]
     ) -> None:
         """Stream the JWKS of the trust domain, re-sent when a key rotates or retires."""
-        await stream.recv_message()
         entry = self._attest(stream)
+        await _recv(stream)
         while True:
             version = self._changes.version
             await stream.send_message(
@@ -170,9 +187,8 @@ class WorkloadApi:
         stream: grpclib.server.Stream[pb.ValidateJWTSVIDRequest, pb.ValidateJWTSVIDResponse],
     ) -> None:
         """Verify a JWT-SVID for real and return its SPIFFE ID and claims."""
-        request = await stream.recv_message()
         self._attest(stream)
-        assert request is not None  # noqa: S101 - grpclib delivers the unary request
+        request = await _recv(stream)
         if not request.audience:
             raise GRPCError(Status.INVALID_ARGUMENT, "audience must be specified")
         if not request.svid:

@@ -99,3 +99,21 @@ def test_registration_rejects_bad_requests(identity_service) -> None:
     assert raw(b'{"op": "drop-table"}\n') == {"ok": False, "error": "unknown op"}
     assert raw(b'{"op": "unregister", "pid": true}\n')["ok"] is False
     assert raw(b'{"op": "register", "spiffe_id": "x' + b"x" * 70000 + b'"}\n')["ok"] is False
+
+
+def test_uid_selector_must_match_the_callers_uid(identity_service, monkeypatch) -> None:
+    from spiffe import WorkloadApiClient
+    from spiffe.workloadapi.errors import FetchX509SvidError
+
+    sid = identity_service.spiffe_id("acme", "uid-bound")
+    monkeypatch.setenv("SPIFFE_ENDPOINT_SOCKET", identity_service.endpoint)
+    try:
+        identity_service.register(os.getpid(), sid, uid=os.getuid() + 1)
+        with WorkloadApiClient(identity_service.endpoint) as client:
+            with pytest.raises(FetchX509SvidError, match="PERMISSION_DENIED"):
+                client.fetch_x509_svid(timeout=5)
+            identity_service.unregister(os.getpid())
+            identity_service.register(os.getpid(), sid, uid=os.getuid())
+            assert str(client.fetch_x509_svid(timeout=5).spiffe_id) == str(sid)
+    finally:
+        identity_service.unregister(os.getpid())
