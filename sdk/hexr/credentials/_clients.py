@@ -43,9 +43,9 @@ def _boto3() -> Any:
 
 
 def build_boto3_client(
-    service: str, region: str, fetch: CredentialFetcher, **client_kwargs: Any
+    service: str, region: str, initial: Credential, fetch: CredentialFetcher, **client_kwargs: Any
 ) -> Any:
-    """A boto3 client whose credentials refresh through ``fetch``.
+    """A boto3 client starting with ``initial``, whose credentials refresh through ``fetch``.
 
     Raises:
         ImportError: boto3 is missing (names the ``hexr[aws]`` extra).
@@ -56,8 +56,8 @@ def build_boto3_client(
     if name is None:
         raise ConfigError(f"{service!r} is not an AWS service (expected an 'aws_' prefix)")
 
-    def metadata() -> dict[str, str]:
-        credential = fetch()
+    def metadata(credential: Credential | None = None) -> dict[str, str]:
+        credential = credential or fetch()
         if credential.kind != "aws":
             raise CredentialError(f"{service} needs an AWS credential, got {credential.kind}")
         expiry = dt.datetime.fromtimestamp(credential.expires_at, tz=dt.UTC)
@@ -69,7 +69,7 @@ def build_boto3_client(
         }
 
     refreshable = botocore.credentials.RefreshableCredentials.create_from_metadata(
-        metadata=metadata(), refresh_using=metadata, method="hexr"
+        metadata=metadata(initial), refresh_using=metadata, method="hexr"
     )
     session = botocore.session.Session()
     # Share the model loader: each session would otherwise re-read the service JSON
@@ -126,10 +126,11 @@ class CredentialAuth(httpx.Auth):
         yield request
 
 
-def build_httpx_client(fetch: CredentialFetcher, **client_kwargs: Any) -> httpx.Client:
+def build_httpx_client(
+    initial: Credential, fetch: CredentialFetcher, **client_kwargs: Any
+) -> httpx.Client:
     """An httpx client authenticated with the service's token; ``base_url`` from the injector."""
-    credential = fetch()
-    base_url = credential.values.get("base_url")
+    base_url = initial.values.get("base_url")
     if base_url and "base_url" not in client_kwargs:
         client_kwargs["base_url"] = base_url
     return httpx.Client(auth=CredentialAuth(fetch), **client_kwargs)

@@ -157,9 +157,11 @@ def _invoke(
                 return chosen.lookup(service, region).credential
 
             if aws_service_name(service) is not None:
-                client = build_boto3_client(service, region, fetch, **client_kwargs)
+                client = build_boto3_client(
+                    service, region, lookup.credential, fetch, **client_kwargs
+                )
             else:
-                client = build_httpx_client(fetch, **client_kwargs)
+                client = build_httpx_client(lookup.credential, fetch, **client_kwargs)
             status = "ok"
             return client
         finally:
