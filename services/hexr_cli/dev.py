@@ -13,7 +13,8 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from hexr._settings import default_home
-from hexr_platform import ComponentState, ComponentStatus, Event, Platform, PlatformError
+from hexr.errors import HexrError
+from hexr_platform import ComponentState, ComponentStatus, Event, Platform
 
 app = typer.Typer(name="dev", help="Run the local platform.", no_args_is_help=True)
 
@@ -72,7 +73,7 @@ def up(component: Components = None) -> None:
 
         try:
             result = Platform(on_event=on_event).up(component)
-        except PlatformError as exc:
+        except HexrError as exc:
             progress.stop()
             console.print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_UNHEALTHY) from None
@@ -120,7 +121,11 @@ def _duration(seconds: float) -> str:
 def status() -> None:
     """Show each component's state, pid, address and uptime (exit 1 if any is down)."""
     console = _console()
-    statuses = Platform().status()
+    try:
+        statuses = Platform().status()
+    except HexrError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(EXIT_UNHEALTHY) from None
     console.print(_render(statuses))
     for st in statuses:
         if st.state is ComponentState.CRASHED:
@@ -141,7 +146,7 @@ def down() -> None:
     console = _console()
     try:
         stopped = Platform().down()
-    except PlatformError as exc:
+    except HexrError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_UNHEALTHY) from None
     if stopped:

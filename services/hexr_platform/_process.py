@@ -121,7 +121,9 @@ def spawn_detached(
         OSError: The program could not be executed.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
+    # Logs may hold sensitive lines (OpenBao prints its dev root token): owner-only.
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - argv comes from the component registry
             list(argv),
             stdin=subprocess.DEVNULL,

@@ -208,7 +208,16 @@ def openbao_spec() -> ComponentSpec:
         health=http_ok("/v1/sys/health"),
         process_env=_openbao_env,
         publish=lambda ctx: {_env.HEXR_VAULT_ADDR: f"http://{ctx.host}:{ctx.port}"},
+        # Vault bootstrap (mounts, JWT auth trusting identity's JWKS): see hexr_vault.
+        depends_on=("identity",),
+        post_start=_bootstrap_vault,
     )
+
+
+def _bootstrap_vault(ctx: ComponentContext) -> None:
+    from hexr_vault import bootstrap_local_openbao  # needs the `server` extra (regopy)
+
+    bootstrap_local_openbao(ctx)
 
 
 # --- Collector ----------------------------------------------------------------------

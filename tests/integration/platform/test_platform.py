@@ -24,6 +24,7 @@ from hexr_platform import (
     ComponentSpec,
     ComponentState,
     Platform,
+    ProcessRef,
     get_spec,
     http_ok,
     openbao_root_token,
@@ -35,12 +36,29 @@ from hexr_platform._state import PlatformState
 ALL = [spec.name for spec in COMPONENTS]
 
 
-def _group_gone(pgid: int, timeout_s: float = 5.0) -> bool:
+def _group_members(leader: ProcessRef) -> list[int]:
+    """Live processes of ``leader``'s group. Pids wrap fast here (pid_max 32768), so a
+    group with that id led by a process of another start time is someone else's."""
+    current = ProcessRef.of(leader.pid)
+    if current is not None and current.start_time != leader.start_time:
+        return []
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == leader.pid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def _group_gone(leader: ProcessRef, timeout_s: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
+        if not _group_members(leader):
             return True
         time.sleep(0.02)
     return False
@@ -123,6 +141,8 @@ def test_crash_is_reported_with_log_tail_then_restarted(running: Platform, name:
     crashed = {st.name: st for st in running.status()}[name]
     assert crashed.state is ComponentState.CRASHED
     assert crashed.log_tail, "a crash report carries the last log lines"
+    token = openbao_root_token(running.home)
+    assert not any(token in line for line in crashed.log_tail), "no secret in a crash report"
     result = running.up()
     assert result.restarted == [name]
     assert sorted(result.already_running) == sorted(set(ALL) - {name})
@@ -137,11 +157,12 @@ def test_crash_is_reported_with_log_tail_then_restarted(running: Platform, name:
 
 
 def test_down_leaves_no_process_and_no_run_files(running: Platform) -> None:
-    pids = _pids(running)
+    leaders = [rec.process for rec in PlatformState.load(running.home).components.values()]
+    assert all(_group_members(leader) for leader in leaders)
     stopped = running.down()
     assert sorted(stopped) == sorted(ALL)
-    for pid in pids.values():
-        assert _group_gone(pid)
+    for leader in leaders:
+        assert _group_gone(leader), leader
     assert not platform_file(running.home).exists()
     assert not list((running.home / "prometheus" / "targets").glob("alertmanager.json"))
     assert running.down() == []

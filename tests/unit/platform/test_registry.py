@@ -29,10 +29,16 @@ def test_names_are_unique_and_lookup_works() -> None:
 def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
     contexts = _contexts(tmp_path)
     for spec in COMPONENTS:
-        argv = " ".join(spec.argv(contexts[spec.name], "/bin/x"))
-        assert "0.0.0.0" not in argv, spec.name  # noqa: S104 - asserting its absence
+        argv = spec.argv(contexts[spec.name], "/bin/x")
+        joined = " ".join(argv)
+        assert "0.0.0.0" not in joined, spec.name  # noqa: S104 - asserting its absence
+        if spec.ports:
+            assert "127.0.0.1" in joined, f"{spec.name} must bind loopback explicitly"
         for port in contexts[spec.name].ports.values():
-            assert f"127.0.0.1:{port}" in argv or f"--port {port}" in argv, spec.name
+            # The port appears as its own argument or as the end of host:port / --flag=port.
+            assert any(
+                tok == str(port) or tok.endswith((f":{port}", f"={port}")) for tok in argv
+            ), spec.name
 
 
 def test_published_names_are_platform_env_names(tmp_path: Path) -> None:
