@@ -1,18 +1,20 @@
-"""The local platform's OpenBao post-start hook: bootstrap once identity is healthy."""
+"""Local platform glue: bootstrap OpenBao after identity starts; enroll local agents."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN
-from hexr_vault._local import run_bootstrap
+from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
+from hexr.errors import ConfigError
+from hexr_vault._local import enroll_agent, run_bootstrap
 
 if TYPE_CHECKING:
     from hexr_platform import ComponentContext
 
-__all__ = ["bootstrap_local_openbao"]
+__all__ = ["bootstrap_local_openbao", "enroll_local_agent"]
 
 
 def bootstrap_local_openbao(ctx: ComponentContext) -> list[str]:
@@ -36,3 +38,35 @@ def bootstrap_local_openbao(ctx: ComponentContext) -> list[str]:
         # Same source as the identity component's --trust-domain.
         trust_domain=os.environ.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN,
     )
+
+
+def enroll_local_agent(tenant: str, agent: str, home: Path | None = None) -> list[str]:
+    """Enroll an agent on the running local platform's OpenBao (for ``hexr dev run``).
+
+    Raises:
+        ConfigError: no local OpenBao is running in ``home``.
+        VaultPathError, VaultError: invalid names, or the vault refused.
+    """
+    import hvac
+
+    from hexr_platform import openbao_root_token
+
+    home = home or default_home()
+    published = published_env(home)
+    addr = published.get(_env.HEXR_VAULT_ADDR)
+    if not addr:
+        raise ConfigError("the local OpenBao is not running (start it: hexr dev up)")
+    try:
+        token = openbao_root_token(home)
+    except OSError:
+        raise ConfigError("the local OpenBao's root token file is missing") from None
+    client = hvac.Client(url=addr, token=token, timeout=10)
+    try:
+        return enroll_agent(
+            client,
+            tenant,
+            agent,
+            trust_domain=published.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN,
+        )
+    finally:
+        client.adapter.close()

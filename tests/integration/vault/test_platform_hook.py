@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,12 @@ from pathlib import Path
 import hvac
 import pytest
 
+from hexr import _env
+from hexr._settings import platform_file
+from hexr.identity import IdentitySource, SpiffeId
+from hexr.vault import VaultClient
+from hexr_identity import registration_socket_path, workload_socket_path
+from hexr_identity.registration_client import register, unregister
 from hexr_platform import (
     ComponentContext,
     RunningComponent,
@@ -18,6 +26,7 @@ from hexr_platform import (
     openbao_spec,
     start_component,
 )
+from hexr_vault import enroll_local_agent
 
 
 @pytest.fixture
@@ -48,6 +57,32 @@ def test_openbao_post_start_bootstraps_against_identity(platform_home: Path) -> 
         assert mounts["hexr-kv/"]["type"] == "kv"
         assert mounts["hexr-transit/"]["type"] == "transit"
         assert root.read("auth/hexr-jwt/role/service.credential-injector") is not None
+        _agent_reads_after_local_enrollment(platform_home, peers, root)
     finally:
         for component in reversed(running):
             component.stop(grace_s=3.0)
+
+
+def _agent_reads_after_local_enrollment(
+    home: Path, peers: dict[str, ComponentContext], root: hvac.Client
+) -> None:
+    """`hexr vault enroll`'s local path, then an agent with only its Workload API socket."""
+    bao = peers["openbao"]
+    url = f"http://{bao.host}:{bao.port}"
+    published = {_env.HEXR_VAULT_ADDR: url, _env.HEXR_TRUST_DOMAIN: "hexr.local"}
+    platform_file(home).parent.mkdir(parents=True, exist_ok=True)
+    platform_file(home).write_text(json.dumps({"env": published}))
+    changes = enroll_local_agent("acme", "bot", home)
+    assert "role agent.acme.bot" in changes
+    assert enroll_local_agent("acme", "bot", home) == []
+    root.secrets.kv.v2.create_or_update_secret(
+        "tenants/acme/shared/db", secret={"password": "local-platform-pw"}, mount_point="hexr-kv"
+    )
+    sid = SpiffeId.for_agent("acme", "bot")
+    register(str(registration_socket_path(home)), sid, pid=os.getpid())
+    try:
+        with IdentitySource(str(workload_socket_path(home))) as source:
+            client = VaultClient(url, identity=source)
+            assert client.get("shared/db")["password"] == "local-platform-pw"
+    finally:
+        unregister(str(registration_socket_path(home)), os.getpid())
