@@ -318,10 +318,18 @@ def pushgateway_spec() -> ComponentSpec:
     )
 
 
+def injector_spec() -> ComponentSpec:
+    """The credential injector; its spec lives with the sidecar (``hexr_injector.platform``)."""
+    from hexr_injector.platform import injector_spec as spec
+
+    return spec()
+
+
 COMPONENTS: list[ComponentSpec] = [
     identity_spec(),
     valkey_spec(),
     openbao_spec(),
+    injector_spec(),
     collector_spec(),
     prometheus_spec(),
     alertmanager_spec(),

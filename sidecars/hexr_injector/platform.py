@@ -1,0 +1,85 @@
+"""The injector as a component of the local platform (`hexr dev up`).
+
+Started through the identity launcher, so it runs as the registered workload
+``spiffe://{td}/service/credential-injector`` and serves mTLS with that SVID. Without
+``HEXR_INJECTOR_CONFIG`` it gets a generated config that trusts the local identity service
+and the local vault and grants nothing (deny by default): add services and grants in your
+own config file and point ``HEXR_INJECTOR_CONFIG`` at it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from hexr import _env
+# Submodules, not the package: the platform registry imports this module while
+# `hexr_platform` itself is still initialising.
+from hexr_platform._health import tcp_ok
+from hexr_platform._spec import ComponentContext, ComponentSpec
+
+__all__ = ["injector_spec"]
+
+SERVICE_NAME = "credential-injector"
+
+
+def _trust_domain() -> str:
+    return os.environ.get(_env.HEXR_TRUST_DOMAIN) or "hexr.local"
+
+
+def _config_path(ctx: ComponentContext) -> Path:
+    explicit = os.environ.get(_env.HEXR_INJECTOR_CONFIG)
+    return Path(explicit) if explicit else ctx.data_dir / "injector.yaml"
+
+
+def _prepare(ctx: ComponentContext) -> None:
+    if os.environ.get(_env.HEXR_INJECTOR_CONFIG):
+        return
+    identity = ctx.peers["identity"]
+    document: dict[str, object] = {
+        "trust_domain": _trust_domain(),
+        "issuer": f"http://{identity.host}:{identity.port}",
+        "grants": [],
+        "services": {},
+    }
+    openbao = ctx.peers.get("openbao")
+    if openbao is not None:
+        document["vault_addr"] = f"http://{openbao.host}:{openbao.port}"
+    ctx.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _config_path(ctx).write_text(yaml.safe_dump(document))
+
+
+def _argv(ctx: ComponentContext, exe: str) -> list[str]:
+    from hexr_identity import registration_socket_path, workload_socket_path
+
+    return [
+        exe, "-m", "hexr_identity.launcher",
+        "--registration-socket", str(registration_socket_path(ctx.home)),
+        "--workload-socket", str(workload_socket_path(ctx.home)),
+        "--spiffe-id", f"spiffe://{_trust_domain()}/service/{SERVICE_NAME}",
+        "--",
+        sys.executable, "-m", "hexr_injector",
+        "--config", str(_config_path(ctx)),
+        "--host", ctx.host,
+        "--port", str(ctx.port),
+    ]
+
+
+def injector_spec() -> ComponentSpec:
+    """The credential injector: JWT-SVID → short-lived credentials, over mTLS."""
+    return ComponentSpec(
+        name="injector",
+        locate=lambda: sys.executable,  # this module runs, so the package is importable
+        ports=("https",),
+        argv=_argv,
+        # mTLS: a plain HTTP probe cannot pass client authentication, a TCP connect can.
+        health=tcp_ok(),
+        process_env=lambda ctx: {_env.HEXR_INJECTOR_STATE_DIR: str(ctx.data_dir / "state")},
+        prepare=_prepare,
+        publish=lambda ctx: {_env.HEXR_INJECTOR_URL: f"https://{ctx.host}:{ctx.port}"},
+        address=lambda ctx: f"https://{ctx.host}:{ctx.port}",
+        depends_on=("identity", "openbao"),
+    )
