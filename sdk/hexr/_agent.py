@@ -52,12 +52,19 @@ def current_agent() -> AgentInfo | None:
 
 
 def _setup_telemetry(name: str, tenant: str, role: str) -> None:
+    from hexr.errors import ConfigError
+    from hexr.logs import ensure_logging
     from hexr.telemetry import setup
 
     try:
-        setup(agent_name=name, tenant=tenant, role=role)
-    except Exception:  # noqa: BLE001 - a broken telemetry config must not stop the agent
+        handle = setup(agent_name=name, tenant=tenant, role=role)
+    except ConfigError:
+        raise  # invalid configuration fails at start, with a message naming the field
+    except Exception:  # noqa: BLE001 - a broken telemetry backend must not stop the agent
         _log.warning("telemetry setup failed; the agent runs without telemetry", exc_info=True)
+        return
+    # JSON logs with tenant, agent (per invocation), SPIFFE ID and trace ids; once per process.
+    ensure_logging("agent", spiffe_id=handle.spiffe_id)
 
 
 class _Invocation:

@@ -23,13 +23,16 @@ from hexr._agent import AgentInfo, current_agent
 from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_tracer
+from hexr.telemetry._cost import cost_recorder
 from hexr.telemetry._instruments import Instruments, instruments
+from hexr.telemetry._stages import stage_recorder
 
 __all__ = ["CONTENT_LIMIT", "CallResult", "LLMCall", "LLMTelemetry", "ProviderAdapter"]
 
 CONTENT_LIMIT = 8192
 """Characters of prompt or completion kept on a span when content capture is on."""
 _LABEL_CACHE_LIMIT = 256
+_COMPONENT = "llm"
 
 _log = logging.getLogger("hexr.llm")
 
@@ -38,6 +41,7 @@ class CallResult:
     """What a response or a stream of chunks said about the call."""
 
     __slots__ = (
+        "cached_input_tokens",
         "finish_reasons",
         "input_tokens",
         "output_tokens",
@@ -52,6 +56,8 @@ class CallResult:
         self.finish_reasons: list[str] = []
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
+        self.cached_input_tokens = 0
+        """Prompt tokens served from the provider's cache (part of ``input_tokens``)."""
         # Text is only accumulated when a hook or content capture needs it.
         self.text: list[str] | None = [] if want_text else None
 
@@ -125,6 +131,9 @@ class LLMTelemetry:
         self.capture_content = capture_content
         self.tracer = get_tracer()
         self.inst: Instruments = instruments()
+        # Loads the price table now: a bad price file fails when the client is wrapped.
+        self.cost = cost_recorder()
+        self.stages = stage_recorder()
         self._identity = dict(handle.identity_attributes) if handle is not None else {}
         settings = handle.settings if handle is not None else None
         self._process = (
@@ -164,7 +173,9 @@ class LLMCall:
     __slots__ = (
         "_done",
         "_first_chunk",
+        "_handling_s",
         "_token",
+        "_upstream_start",
         "hooks",
         "labels",
         "model",
@@ -206,6 +217,8 @@ class LLMCall:
         self.span = span
         self._token: object | None = None
         self.started = perf_counter()
+        self._upstream_start = 0.0
+        self._handling_s = 0.0
 
     def info(self) -> LLMCallInfo:
         """What hooks see about this call."""
@@ -215,31 +228,48 @@ class LLMCall:
         """Run request hooks with the span current; a raising hook ends the call."""
         info = self.info()
         token = otel_context.attach(trace.set_span_in_context(self.span))
+        scan_started = perf_counter()
         try:
             for hook in hooks:
                 hook.before_request(info, messages)
         except BaseException as exc:
+            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "prompt"})
             self.finish(exc)
             raise
         finally:
             otel_context.detach(token)
+        self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "prompt"})
+
+    def _stage(
+        self, stage: str, started: float, attributes: dict[str, Any] | None = None
+    ) -> None:
+        self.tel.stages.record(
+            self.span, _COMPONENT, stage, perf_counter() - started, attributes
+        )
 
     def attach(self) -> None:
         """Make the span current while the provider call runs (child HTTP spans nest)."""
         self._token = otel_context.attach(trace.set_span_in_context(self.span))
+        self._upstream_start = perf_counter()
 
     def detach(self) -> None:
         """Undo `attach`."""
         if self._token is not None:
             otel_context.detach(self._token)  # type: ignore[arg-type]
             self._token = None
+            # The provider call returns at the response headers for a stream (first
+            # byte) and with the whole body otherwise.
+            stage = n.STAGE_UPSTREAM_FIRST_BYTE if self.stream else n.STAGE_UPSTREAM
+            self._stage(stage, self._upstream_start)
 
     def on_response(self, response: Any) -> None:
         """A complete response arrived: read it, run output hooks, end the call."""
+        handling_started = perf_counter()
         try:
             self.tel.adapter.read_response(response, self.result)
         except Exception:  # noqa: BLE001 - an odd response shape must not fail the call
             _log.debug("unreadable %s response", self.tel.system, exc_info=True)
+        self._stage(n.STAGE_RESPONSE_HANDLING, handling_started)
         self._complete()
 
     def on_chunk(self, chunk: Any) -> None:
@@ -250,10 +280,12 @@ class LLMCall:
             self.tel.inst.llm_time_to_first_chunk.record(ttft, self.labels.duration)
             if self.span.is_recording():
                 self.span.set_attribute(n.ATTR_LLM_TIME_TO_FIRST_CHUNK, ttft)
+        handling_started = perf_counter()
         try:
             self.tel.adapter.read_chunk(chunk, self.result)
         except Exception:  # noqa: BLE001 - an odd chunk shape must not break the stream
             _log.debug("unreadable %s chunk", self.tel.system, exc_info=True)
+        self._handling_s += perf_counter() - handling_started
 
     def on_stream_end(self) -> None:
         """The stream was read to its end."""
@@ -264,14 +296,17 @@ class LLMCall:
             text = "".join(self.result.text or ())
             info = self.info()
             token = otel_context.attach(trace.set_span_in_context(self.span))
+            scan_started = perf_counter()
             try:
                 for hook in self.hooks:
                     hook.after_response(info, text)
             except BaseException as exc:
+                self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "output"})
                 self.finish(exc)
                 raise
             finally:
                 otel_context.detach(token)
+            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "output"})
         self.finish(None)
 
     def finish(self, error: BaseException | None) -> None:
@@ -299,6 +334,21 @@ class LLMCall:
         if result.output_tokens is not None:
             inst.llm_output_tokens.add(result.output_tokens, labels.base)
             inst.genai_token_usage.record(result.output_tokens, labels.output)
+        if result.input_tokens is not None or result.output_tokens is not None:
+            # Priced by the model that answered (dated snapshot), counted by the requested one.
+            tel.cost.record(
+                span,
+                model=result.response_model or self.model,
+                input_tokens=result.input_tokens or 0,
+                output_tokens=result.output_tokens or 0,
+                cached_input_tokens=result.cached_input_tokens,
+                attributes=labels.base,
+            )
+        if self.stream and self._upstream_start:
+            self._stage(n.STAGE_UPSTREAM, self._upstream_start)
+        if self.stream and self._handling_s:
+            # Chunk handling is spread over the stream; its sum is the stage.
+            tel.stages.record(span, _COMPONENT, n.STAGE_RESPONSE_HANDLING, self._handling_s)
         if span.is_recording():
             _set_result(span, result, tel.capture_content)
             if error is not None:

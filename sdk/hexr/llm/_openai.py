@@ -50,6 +50,7 @@ class OpenAIAdapter:
         if usage is not None:
             result.input_tokens = usage.prompt_tokens
             result.output_tokens = usage.completion_tokens
+            result.cached_input_tokens = _cached_tokens(usage)
 
     def read_chunk(self, chunk: Any, result: CallResult) -> None:
         """Read a ``ChatCompletionChunk``; usage comes with the final one, if requested."""
@@ -67,3 +68,11 @@ class OpenAIAdapter:
         if usage is not None:
             result.input_tokens = usage.prompt_tokens
             result.output_tokens = usage.completion_tokens
+            result.cached_input_tokens = _cached_tokens(usage)
+
+
+def _cached_tokens(usage: Any) -> int:
+    """Prompt tokens served from OpenAI's prompt cache (priced lower; 0 if not reported)."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None)
+    return cached if isinstance(cached, int) and cached > 0 else 0

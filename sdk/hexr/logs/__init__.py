@@ -5,13 +5,14 @@ Call `configure_logging(component)` once per process; `@hexr_agent` does it for 
 
 from hexr.logs._processors import STANDARD_FIELDS, add_trace_context
 from hexr.logs._redact import Redactor, is_secret_key, scrub_text
-from hexr.logs._setup import configure_logging, get_logger, log_context
+from hexr.logs._setup import configure_logging, ensure_logging, get_logger, log_context
 
 __all__ = [
     "STANDARD_FIELDS",
     "Redactor",
     "add_trace_context",
     "configure_logging",
+    "ensure_logging",
     "get_logger",
     "is_secret_key",
     "log_context",

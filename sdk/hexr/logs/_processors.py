@@ -7,6 +7,8 @@ from typing import Any
 
 from opentelemetry import trace
 
+from hexr._agent import current_agent
+
 __all__ = ["STANDARD_FIELDS", "StandardFields", "add_trace_context"]
 
 STANDARD_FIELDS = ("component", "tenant", "agent", "spiffe_id", "trace_id", "span_id")
@@ -25,7 +27,7 @@ def add_trace_context(
 
 
 class StandardFields:
-    """Fills the standard fields from process defaults; bound context values win."""
+    """Fills the standard fields: bound context, then the running agent, then defaults."""
 
     def __init__(self, defaults: Mapping[str, str | None]) -> None:
         self._defaults = {key: defaults.get(key) for key in STANDARD_FIELDS}
@@ -34,6 +36,14 @@ class StandardFields:
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         """Set every standard field that the event or its context did not set."""
+        if event_dict.get("tenant") is None or event_dict.get("agent") is None:
+            # Inside an @hexr_agent invocation, its tenant and name label the line.
+            agent = current_agent()
+            if agent is not None:
+                if event_dict.get("tenant") is None:
+                    event_dict["tenant"] = agent.tenant
+                if event_dict.get("agent") is None:
+                    event_dict["agent"] = agent.name
         for key, value in self._defaults.items():
             if event_dict.get(key) is None:
                 event_dict[key] = value

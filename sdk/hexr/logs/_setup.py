@@ -20,9 +20,10 @@ from hexr.config import LoggingConfig, ObservabilityConfig
 from hexr.logs._processors import StandardFields, add_trace_context
 from hexr.logs._redact import Redactor
 
-__all__ = ["configure_logging", "get_logger", "log_context"]
+__all__ = ["configure_logging", "ensure_logging", "get_logger", "log_context"]
 
 _MARK = "_hexr_handler"
+_configured = False
 
 
 def configure_logging(
@@ -47,6 +48,7 @@ def configure_logging(
     Raises:
         ConfigError: the observability config is invalid (when ``config`` is None).
     """
+    global _configured
     if config is None:
         from hexr.config import get_observability_config
 
@@ -97,6 +99,17 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    _configured = True
+
+
+def ensure_logging(component: str, *, spiffe_id: str | None = None) -> None:
+    """`configure_logging` once per process; later calls (more agents) change nothing.
+
+    Raises:
+        ConfigError: the observability config is invalid.
+    """
+    if not _configured:
+        configure_logging(component, spiffe_id=spiffe_id)
 
 
 def get_logger(name: str | None = None, **initial: Any) -> Any:

@@ -26,7 +26,7 @@ from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
 
-__all__ = ["CostRecorder", "ModelPrice", "PriceTable", "default_price_table"]
+__all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
 MAX_PRICE_FILE_BYTES = 1 << 20
 MAX_MODELS = 10_000
@@ -213,16 +213,17 @@ class CostRecorder:
         input_tokens: int,
         output_tokens: int,
         cached_input_tokens: int = 0,
-        tenant: str = "",
-        agent: str = "",
+        attributes: Mapping[str, str] | None = None,
     ) -> Decimal | None:
-        """Price one call; set ``hexr.llm.cost_usd`` on ``span`` and count it by labels.
+        """Price one call; set ``hexr.llm.cost_usd`` on ``span``; count it under ``attributes``.
+
+        ``attributes`` are the metric labels (tenant, agent, model: bounded values only).
 
         Returns:
             The cost, or ``None`` for a model the table does not price.
         """
         cost = self.table.cost(model, input_tokens, output_tokens, cached_input_tokens)
-        labels = {n.ATTR_TENANT: tenant, "agent": agent, "model": model}
+        labels = attributes or {}
         recording = span is not None and span.is_recording()
         if cost is None:
             self._unpriced.add(1, labels)
@@ -234,3 +235,23 @@ class CostRecorder:
         if recording:
             span.set_attribute(n.ATTR_LLM_COST_USD, amount)  # type: ignore[union-attr]
         return cost
+
+
+_recorder: CostRecorder | None = None
+
+
+def cost_recorder() -> CostRecorder:
+    """The process's recorder (shared instruments, default price table loaded now).
+
+    Raises:
+        ConfigError: the price file or observability config is invalid.
+    """
+    global _recorder
+    with _default_lock:
+        if _recorder is None:
+            _recorder = CostRecorder()
+        recorder = _recorder
+    # Load the table now (outside the lock it also takes), so a bad price file fails when
+    # a client is wrapped rather than on its first call.
+    _ = recorder.table
+    return recorder

@@ -302,6 +302,10 @@ def _views(settings: TelemetrySettings) -> list[View]:
             instrument_name=n.METRIC_GENAI_OPERATION_DURATION,
             aggregation=ExplicitBucketHistogramAggregation(n.GENAI_OPERATION_DURATION_BUCKETS),
         ),
+        View(
+            instrument_name=n.METRIC_STAGE_DURATION,
+            aggregation=ExplicitBucketHistogramAggregation(n.STAGE_DURATION_BUCKETS),
+        ),
     ]
     views.extend(
         View(

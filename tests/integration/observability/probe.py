@@ -4,7 +4,8 @@ OpenTelemetry providers are process-global and set once, so each configuration u
 test runs in a fresh process: ``python -m tests.integration.observability.probe MODE``.
 
 Modes: ``spans`` (emit one span, flush, exit), ``serve`` (record metrics, serve
-``/metrics``, print its URL, run until stdin closes).
+``/metrics``, print its URL, run until stdin closes), ``agent`` (an ``@hexr_agent`` that
+logs a line and prints the ids of its span).
 """
 
 from __future__ import annotations
@@ -15,8 +16,30 @@ from hexr.telemetry import get_meter, get_tracer, setup
 from hexr.telemetry._cost import CostRecorder
 
 
+def _agent() -> int:
+    """An @hexr_agent that logs through stdlib logging and prints its span's ids."""
+    import json
+    import logging
+
+    from opentelemetry import trace
+
+    from hexr import hexr_agent
+
+    @hexr_agent(name="probe", tenant="acme")
+    def work(task: str) -> None:
+        context = trace.get_current_span().get_span_context()
+        logging.getLogger("probe.app").info("working on %s", task)
+        print(json.dumps({"trace_id": format(context.trace_id, "032x"),
+                          "span_id": format(context.span_id, "016x")}), flush=True)
+
+    work("report")
+    return 0
+
+
 def main(mode: str) -> int:
     """Run one probe mode; the exit code is 0 on success."""
+    if mode == "agent":
+        return _agent()
     handle = setup(agent_name="probe", tenant="acme", resolve_spiffe_id=False)
     tracer = get_tracer()
     if mode == "spans":
@@ -29,7 +52,7 @@ def main(mode: str) -> int:
         meter.create_counter("hexr.probe.events", unit="{event}").add(3, {"tenant": "acme"})
         meter.create_histogram("hexr.probe.duration", unit="s").record(0.2, {"tenant": "acme"})
         CostRecorder().record(None, model="gpt-4o-mini", input_tokens=1000, output_tokens=100,
-                              tenant="acme", agent="probe")
+                              attributes={"tenant": "acme", "agent_name": "probe"})
         server = handle.metrics_server
         if server is None:
             print("no metrics server", file=sys.stderr)

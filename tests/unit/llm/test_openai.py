@@ -71,6 +71,8 @@ def test_chat_span_attributes_and_metrics(otel: OtelCapture, client: openai.Open
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 4,
         "gen_ai.usage.output_tokens": 7,
+        # A model missing from the price table: cost is not guessed.
+        "hexr.llm.unpriced": True,
     }
     labels = _base_labels(model, otel)
     assert otel.metric("hexr_llm_calls_total", **labels) == 1.0

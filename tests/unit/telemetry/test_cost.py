@@ -134,16 +134,17 @@ def test_recorder_sets_span_attribute_and_counts_by_tenant_agent_model(
     with tracer.start_as_current_span("call") as span:
         cost = recorder.record(
             span, model="gpt-4o-mini", input_tokens=2000, output_tokens=1000,
-            tenant="acme", agent="billing",
+            attributes={"tenant": "acme", "agent": "billing", "model": "gpt-4o-mini"},
         )
     with tracer.start_as_current_span("call2") as span:
         recorder.record(
             span, model="gpt-4o-mini", input_tokens=2000, output_tokens=1000,
-            tenant="acme", agent="billing",
+            attributes={"tenant": "acme", "agent": "billing", "model": "gpt-4o-mini"},
         )
     with tracer.start_as_current_span("unknown") as span:
+        labels = {"tenant": "acme", "agent": "billing", "model": "mystery-1"}
         assert recorder.record(span, model="mystery-1", input_tokens=5, output_tokens=5,
-                               tenant="acme", agent="billing") is None
+                               attributes=labels) is None
 
     assert cost == Decimal("0.0009")
     spans = {s.name: s for s in exporter.get_finished_spans()}
