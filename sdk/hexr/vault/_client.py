@@ -258,10 +258,9 @@ class VaultClient:
         with self._measure("get"), tel.TRACER.start_as_current_span(SPAN_VAULT_GET) as span:
             tenant = self.tenant
             if span.is_recording():
-                span.set_attribute("path", str(path)[:256])
                 span.set_attribute(ATTR_TENANT, tenant)
                 span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
-            relative = normalize_path(path, tenant)
+            relative = normalize_path(path, tenant)  # a rejected path is never recorded
             if span.is_recording():
                 span.set_attribute("path", relative)
             return self._read(tenant, relative)

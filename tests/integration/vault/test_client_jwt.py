@@ -223,3 +223,14 @@ def test_injector_reads_credentials_of_any_tenant_and_nothing_else(
 
 def test_layout_defaults_match_bootstrap() -> None:
     assert VaultLayout().kv_mount == "hexr-kv"
+
+
+def test_concurrent_first_calls_log_in_once(env: VaultEnv, vault_jwt_issuer: JwtIssuer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    me = ident(vault_jwt_issuer, A)
+    client = env.client(me)
+    with ThreadPoolExecutor(8) as pool:
+        values = list(pool.map(lambda _: client.get("shared/db")["password"], range(16)))
+    assert values == ["acme-db-pw-7f3a"] * 16
+    assert me.fetches == 1
