@@ -26,10 +26,11 @@ _PHASES = {
     "restarting": "[yellow]crashed — restarting…",
     "healthy": "[green]healthy",
     "running": "[green]already running",
+    "unhealthy": "[red]running but unhealthy",
     "failed": "[red]failed",
     "not-installed": "[yellow]not installed",
 }
-_DONE = {"healthy", "running", "failed", "not-installed"}
+_DONE = {"healthy", "running", "unhealthy", "failed", "not-installed"}
 _STATE_STYLE = {
     ComponentState.HEALTHY: "green",
     ComponentState.UNHEALTHY: "red",
@@ -91,7 +92,9 @@ def up(component: Components = None) -> None:
         console.print(f"[yellow]{name} not installed[/] — {escape(hint)}")
     for name, message in result.failed.items():
         console.print(f"[red]{name} failed:[/] {escape(message)}")
-    if result.failed:
+    for name in result.unhealthy:
+        console.print(f"[red]{name} runs but fails its health check[/] (see hexr dev status)")
+    if result.failed or result.unhealthy:
         console.print("Run [bold]hexr dev down[/] to stop what did start.")
         raise typer.Exit(EXIT_UNHEALTHY)
     console.print(

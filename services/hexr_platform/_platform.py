@@ -49,8 +49,8 @@ class ComponentStatus:
 
 @dataclass(frozen=True)
 class Event:
-    """Progress of ``up``: ``phase`` is starting, restarting, healthy, running, failed,
-    not-installed or skipped."""
+    """Progress of ``up``: ``phase`` is starting, restarting, healthy, running, unhealthy,
+    failed or not-installed."""
 
     component: str
     phase: str
@@ -64,19 +64,21 @@ class UpResult:
     started: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     already_running: list[str] = field(default_factory=list)
+    unhealthy: list[str] = field(default_factory=list)
+    """Running (so left alone) but failing their health check."""
     not_installed: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     @property
     def ok(self) -> bool:
-        """True when every required component runs."""
-        return not self.failed
+        """True when every required component runs and is healthy."""
+        return not (self.failed or self.unhealthy)
 
     @property
     def noop(self) -> bool:
         """True when everything was already running and nothing was started."""
-        return not (self.started or self.restarted or self.failed) and bool(
+        return not (self.started or self.restarted or self.failed or self.unhealthy) and bool(
             self.already_running
         )
 
@@ -134,7 +136,16 @@ class Platform:
         unknown = [name for name in components if name not in by_name]
         if unknown:
             raise PlatformError(f"unknown component(s): {', '.join(unknown)}")
-        return [by_name[name] for name in components]
+        # Dependencies come along: `up -c openbao` also starts what openbao needs.
+        wanted: set[str] = set()
+        pending = list(components)
+        while pending:
+            name = pending.pop()
+            if name in wanted:
+                continue
+            wanted.add(name)
+            pending.extend(dep for dep in by_name[name].depends_on if dep in by_name)
+        return [spec for spec in self.specs if spec.name in wanted]
 
     def _plan(
         self, selected: list[ComponentSpec], state: PlatformState, result: UpResult
@@ -145,7 +156,12 @@ class Platform:
             record = state.components.get(spec.name)
             if record is not None and record.process.alive():
                 result.already_running.append(spec.name)
-                self._on_event(Event(spec.name, "running", record.address))
+                ctx = ComponentContext(spec.name, record.ports, self.home, {})
+                if spec.health(ctx):
+                    self._on_event(Event(spec.name, "running", record.address))
+                else:  # alive but failing its check: say so, never kill it silently
+                    result.unhealthy.append(spec.name)
+                    self._on_event(Event(spec.name, "unhealthy", record.address))
                 continue
             if spec.locate() is None:
                 if record is not None:

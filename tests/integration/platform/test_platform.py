@@ -281,3 +281,32 @@ def test_prometheus_scrapes_platform_and_alerts_to_alertmanager(make_platform) -
     assert f"http://127.0.0.1:{am_port}/metrics" in healthy
     assert f"http://127.0.0.1:{pg_port}/metrics" in healthy
     assert any(f"127.0.0.1:{am_port}" in url for url in alertmanagers)
+
+
+def test_frozen_component_reads_unhealthy_and_up_says_so(running: Platform) -> None:
+    pid = _pids(running)["valkey"]
+    os.killpg(pid, signal.SIGSTOP)
+    try:
+        state = {st.name: st for st in running.status()}["valkey"]
+        assert state.state is ComponentState.UNHEALTHY
+        result = running.up()
+        assert result.unhealthy == ["valkey"]
+        assert not result.ok
+        assert not result.noop
+        assert _pids(running)["valkey"] == pid, "a live component is never restarted behind"
+    finally:
+        os.killpg(pid, signal.SIGCONT)
+    assert {st.name: st for st in running.status()}["valkey"].state is ComponentState.HEALTHY
+
+
+def test_selected_component_brings_its_dependencies(make_platform) -> None:  # type: ignore[no-untyped-def]
+    web = ComponentSpec(
+        name="web",
+        locate=python_module("http.server"),
+        argv=lambda ctx, exe: [exe, "-m", "http.server", "--bind", ctx.host, str(ctx.port)],
+        health=http_ok("/"),
+        depends_on=("valkey",),
+    )
+    platform = make_platform(specs=[get_spec("valkey"), get_spec("pushgateway"), web])
+    result = platform.up(["web"])
+    assert sorted(result.started) == ["valkey", "web"]

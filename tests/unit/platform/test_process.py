@@ -80,3 +80,40 @@ def test_output_goes_to_log(tmp_path: Path) -> None:
     )
     proc.wait(timeout=10)
     assert log.read_text().split() == ["out", "err"]
+
+
+_ORPHAN_PARENT = """
+import os, sys
+from pathlib import Path
+from hexr_platform._process import spawn_detached
+_, ref = spawn_detached([sys.executable, "-c", "import time; time.sleep(60)"],
+                        log_path=Path(sys.argv[1]), cwd=Path(sys.argv[2]), env=os.environ,
+                        die_with_parent=True)
+print(ref.pid, ref.start_time, flush=True)
+import time; time.sleep(60)
+"""
+
+
+def test_die_with_parent_leaves_no_orphan_after_sigkill(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_PARENT, str(tmp_path / "log"), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        pid, start_time = map(int, parent.stdout.readline().split())
+        child = ProcessRef(pid, start_time)
+        assert child.alive()
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=5)
+        deadline = time.monotonic() + 5
+        while child.alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not child.alive(), "a fixture's process must die with a SIGKILLed pytest"
+    finally:
+        parent.kill()
+        parent.wait(timeout=5)
