@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import threading
 import time
@@ -88,7 +89,8 @@ class Issuer:
         ca = self._auth.x509
         key = ec.generate_private_key(ec.SECP256R1())
         not_before = now - _BACKDATE_SECONDS
-        expires = min(now + self._x509_ttl, ca.not_after)
+        # X.509 validity has whole-second precision: plan rotation on what the cert says.
+        expires = float(math.floor(min(now + self._x509_ttl, ca.not_after)))
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hexr")]))

@@ -64,11 +64,12 @@ def test_svid_and_ca_rotation_are_pushed_before_expiry(identity_service_factory)
 
 
 def test_retired_ca_leaves_the_bundle_after_its_svids_expire(identity_service_factory) -> None:
-    service = identity_service_factory(x509_ttl=1, jwt_ttl=1, ca_ttl=3)
+    # CA rotates at ~3 s; the retired CA must stay one X.509 TTL (1 s), then go.
+    service = identity_service_factory(x509_ttl=1, jwt_ttl=1, ca_ttl=6)
     sid = service.spiffe_id("acme", "retire")
     with service.as_workload(sid), WorkloadApiClient(service.endpoint) as client:
         counts = []
-        deadline = time.time() + 8
+        deadline = time.time() + 12
         while time.time() < deadline:
             bundles = client.fetch_x509_bundles(timeout=5)
             td = bundles.get_bundle_for_trust_domain(TrustDomain("hexr.local"))
@@ -76,11 +77,10 @@ def test_retired_ca_leaves_the_bundle_after_its_svids_expire(identity_service_fa
             if 2 in counts and counts[-1] == 1:
                 break
             time.sleep(0.2)
-    # The count went 1 -> 2 (rotation keeps the old CA) -> 1 (old CA dropped once unneeded).
-    assert counts[0] == 1
-    assert 2 in counts
-    assert counts[-1] == 1
-    assert counts.index(2) < len(counts) - 1
+    # 2 CAs after a rotation (the old one is kept), then 1 again (dropped once unneeded).
+    assert 2 in counts, counts
+    assert counts[-1] == 1, counts
+    assert max(counts) == 2, counts
 
 
 def test_sdk_rotation_callback_and_jwt_refresh(identity_service_factory) -> None:
@@ -101,3 +101,54 @@ def test_sdk_rotation_callback_and_jwt_refresh(identity_service_factory) -> None
         refreshed = source.jwt_svid("vault")
         assert refreshed != token
         assert source.validate_jwt_svid(refreshed, "vault")["sub"] == str(sid)
+
+
+def _server_serial_seen_by_client(server_ctx, client_ctx) -> int:
+    import socket
+    import threading
+
+    from cryptography import x509
+
+    left, right = socket.socketpair()
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            with server_ctx.wrap_socket(left, server_side=True) as tls:
+                tls.recv(1)
+        except BaseException as err:  # noqa: BLE001 - reported by the main thread
+            errors.append(err)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        with client_ctx.wrap_socket(right) as tls:
+            der = tls.getpeercert(binary_form=True)
+            tls.sendall(b"x")
+    finally:
+        thread.join(5)
+    assert not errors, errors
+    return x509.load_der_x509_certificate(der).serial_number
+
+
+def test_tls_contexts_reload_on_rotation(identity_service_factory) -> None:
+    from hexr.identity import authorize_id
+
+    service = identity_service_factory(x509_ttl=2, jwt_ttl=2, ca_ttl=60)
+    sid = service.spiffe_id("acme", "tls-reload")
+    rotations: queue.Queue = queue.Queue()
+    with service.as_workload(sid), IdentitySource(service.endpoint) as source:
+        server_ctx = source.server_ssl_context(authorize_id(sid))
+        client_ctx = source.client_ssl_context(authorize_id(sid))
+        before = _server_serial_seen_by_client(server_ctx, client_ctx)
+        assert before == source.x509_context().default_svid.leaf.serial_number
+        source.on_rotation(rotations.put)
+        ctx = rotations.get(timeout=5)
+        while ctx.default_svid.leaf.serial_number == before:
+            ctx = rotations.get(timeout=5)
+        after = _server_serial_seen_by_client(server_ctx, client_ctx)
+        pushed = {ctx.default_svid.leaf.serial_number}
+        while not rotations.empty():  # a further rotation may have landed meanwhile
+            pushed.add(rotations.get().default_svid.leaf.serial_number)
+    assert after != before
+    assert after in pushed
