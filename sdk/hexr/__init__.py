@@ -5,6 +5,7 @@ services) load only when used.
 """
 
 from hexr._agent import hexr_agent
+from hexr._session import AgentSession, session
 from hexr._version import __version__
 from hexr.credentials import hexr_tool
 from hexr.errors import (
@@ -21,6 +22,7 @@ from hexr.errors import (
 from hexr.llm import hexr_llm
 
 __all__ = [
+    "AgentSession",
     "AttestationError",
     "ConfigError",
     "CredentialError",
@@ -34,4 +36,5 @@ __all__ = [
     "hexr_agent",
     "hexr_llm",
     "hexr_tool",
+    "session",
 ]

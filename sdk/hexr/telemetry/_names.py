@@ -116,6 +116,7 @@ METRIC_AGENT_SESSION_STEPS = "hexr.agent.session.steps"
 METRIC_AGENT_SESSIONS = "hexr.agent.sessions"
 """Counter of ended sessions by tenant, agent, status (completed/failed): completion rate."""
 SPAN_AGENT_SESSION = "hexr.agent.session"
+SESSION_STEPS_BUCKETS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233)
 
 # Latency breakdown: one histogram for every stage of a request, by component and stage.
 METRIC_STAGE_DURATION = "hexr.stage.duration"

@@ -306,6 +306,10 @@ def _views(settings: TelemetrySettings) -> list[View]:
             instrument_name=n.METRIC_STAGE_DURATION,
             aggregation=ExplicitBucketHistogramAggregation(n.STAGE_DURATION_BUCKETS),
         ),
+        View(
+            instrument_name=n.METRIC_AGENT_SESSION_STEPS,
+            aggregation=ExplicitBucketHistogramAggregation(n.SESSION_STEPS_BUCKETS),
+        ),
     ]
     views.extend(
         View(
