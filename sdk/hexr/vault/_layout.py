@@ -14,6 +14,7 @@ Layout of one tenant's KV v2 tree, relative to ``tenants/<tenant>/``::
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from hexr.errors import VaultPathError
@@ -25,23 +26,33 @@ __all__ = [
     "WorkloadName",
     "check_name",
     "parse_workload",
+    "server_name",
 ]
 
 DEFAULT_AUDIENCE = "hexr-vault"
 INJECTOR_SERVICE = "credential-injector"
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+# Same alphabet as a Hexr SPIFFE ID segment, so every agent identity can use the vault.
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# OpenBao lowercases policy (and role) names, so "Acme" and "acme" would collide there:
+# names are escaped into [a-z0-9_-] bijectively before they become server object names.
+_ESCAPES = {"_": "__", ".": "_-", **{c: "_" + c.lower() for c in string.ascii_uppercase}}
 
 
 def check_name(kind: str, value: str) -> str:
     """Return ``value`` if it is a valid tenant/agent/service name, else raise.
 
     Raises:
-        VaultPathError: the name is not 1-63 chars of ``[a-z0-9_-]`` starting alphanumeric.
+        VaultPathError: not 1-128 chars of ``[A-Za-z0-9._-]``, or ``.``/``..``.
     """
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise VaultPathError(f"invalid {kind} name for the vault: {value!r}")
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or value in (".", ".."):
+        raise VaultPathError(f"invalid {kind} name for the vault: {str(value)[:64]!r}")
     return value
+
+
+def server_name(kind: str, value: str) -> str:
+    """``value`` escaped for OpenBao object names: lowercase, no ``.``, collision-free."""
+    return "".join(_ESCAPES.get(c, c) for c in check_name(kind, value))
 
 
 @dataclass(frozen=True)
@@ -88,25 +99,25 @@ class VaultLayout:
 
     @staticmethod
     def agent_role(tenant: str, agent: str) -> str:
-        """JWT auth role an agent logs in with (``.`` cannot occur in names)."""
-        return f"agent.{check_name('tenant', tenant)}.{check_name('agent', agent)}"
+        """JWT auth role an agent logs in with (``.`` cannot occur in escaped names)."""
+        return f"agent.{server_name('tenant', tenant)}.{server_name('agent', agent)}"
 
     @staticmethod
     def service_role(service: str) -> str:
         """JWT auth role a platform service logs in with."""
-        return f"service.{check_name('service', service)}"
+        return f"service.{server_name('service', service)}"
 
     @staticmethod
     def agent_policy(tenant: str, agent: str) -> str:
         """ACL policy name of one agent."""
-        return f"hexr.agent.{check_name('tenant', tenant)}.{check_name('agent', agent)}"
+        return f"hexr.agent.{server_name('tenant', tenant)}.{server_name('agent', agent)}"
 
     @staticmethod
     def service_policy(service: str) -> str:
         """ACL policy name of one platform service."""
-        return f"hexr.service.{check_name('service', service)}"
+        return f"hexr.service.{server_name('service', service)}"
 
     @staticmethod
     def transit_key(tenant: str) -> str:
         """Transit key (AES-256-GCM) of a tenant."""
-        return f"tenant.{check_name('tenant', tenant)}"
+        return f"tenant.{server_name('tenant', tenant)}"

@@ -234,3 +234,26 @@ def test_concurrent_first_calls_log_in_once(env: VaultEnv, vault_jwt_issuer: Jwt
         values = list(pool.map(lambda _: client.get("shared/db")["password"], range(16)))
     assert values == ["acme-db-pw-7f3a"] * 16
     assert me.fetches == 1
+
+
+def test_tenants_differing_only_in_case_stay_isolated(
+    env: VaultEnv, vault_jwt_issuer: JwtIssuer
+) -> None:
+    """OpenBao lowercases policy names; escaping keeps "Umbrella" and "umbrella" apart."""
+    env.enroll("Umbrella", "bot")
+    env.enroll("umbrella", "bot")
+    env.enroll("um.brella", "b.ot")
+    env.seed("Umbrella", "shared/db", {"v": "upper-umbrella-31"})
+    env.seed("umbrella", "shared/db", {"v": "lower-umbrella-47"})
+    upper = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/agent/Umbrella/bot/main"))
+    lower = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/agent/umbrella/bot/main"))
+    dotted = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/agent/um.brella/b.ot/m"))
+    assert upper.get("shared/db")["v"] == "upper-umbrella-31"
+    assert lower.get("shared/db")["v"] == "lower-umbrella-47"
+    assert dotted.put("agents/b.ot/x", {"k": "v"}) >= 1
+    with pytest.raises(Exception, match="permission denied"):
+        upper._hvac.secrets.kv.v2.read_secret_version(
+            "tenants/umbrella/shared/db", mount_point="hexr-kv", raise_on_deleted_version=True
+        )
+    with pytest.raises(VaultError):  # each tenant has its own transit key
+        lower.decrypt(upper.encrypt(b"x"))

@@ -1,7 +1,7 @@
 import pytest
 
 from hexr.errors import VaultPathError
-from hexr.vault._layout import VaultLayout, parse_workload
+from hexr.vault._layout import VaultLayout, parse_workload, server_name
 
 
 def test_parses_agent_and_service_ids() -> None:
@@ -13,18 +13,26 @@ def test_parses_agent_and_service_ids() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["http://x/agent/a/b/c", "spiffe://td/agent/a/b", "spiffe://td/agent/A/b/c",
-     "spiffe://td/other/a/b/c", "spiffe://td/agent/a.b/c/d", "spiffe://td/service/a/b"],
+    ["http://x/agent/a/b/c", "spiffe://td/agent/a/b", "spiffe://td/agent/../b/c",
+     "spiffe://td/other/a/b/c", "spiffe://td/agent/a b/c/d", "spiffe://td/service/a/b"],
 )
 def test_rejects_other_ids(value: str) -> None:
     with pytest.raises(VaultPathError):
         parse_workload(value)
 
 
-def test_names_cannot_collide() -> None:
+def test_server_names_are_lowercase_and_collision_free() -> None:
     layout = VaultLayout()
-    # '.' separates the parts and cannot occur inside a name.
-    assert layout.agent_role("a-b", "c") != layout.agent_role("a", "b-c")
     assert layout.agent_policy("acme", "bot") == "hexr.agent.acme.bot"
+    assert layout.agent_role("Acme.Co", "my_bot") == "agent._acme_-_co.my__bot"
+    names = ["acme", "Acme", "ACME", "a.b", "a_b", "a-b", "a__b", "a_-b", "a._b", "A_b", "_a"]
+    for make in (layout.agent_role, layout.agent_policy):
+        built = {make(t, a) for t in names for a in names}
+        assert len(built) == len(names) ** 2
+        assert all(b == b.lower() for b in built)
+    keys = {layout.transit_key(t) for t in names}
+    assert len(keys) == len(names)
+    for name in names:  # the separator '.' never survives escaping
+        assert "." not in server_name("tenant", name)
     with pytest.raises(VaultPathError):
-        layout.agent_role("a.b", "c")
+        layout.agent_role("a/b", "c")

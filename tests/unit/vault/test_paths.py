@@ -37,6 +37,12 @@ def test_rejects_non_strings(path: object) -> None:
         normalize_path(path, "acme")
 
 
+def test_tenant_names_follow_spiffe_segments() -> None:
+    assert normalize_path("tenants/Acme.Corp/shared/db", "Acme.Corp") == "shared/db"
+    with pytest.raises(VaultPathError):
+        normalize_path("tenants/acme.corp/shared/db", "Acme.Corp")
+
+
 def test_prefix_forms() -> None:
     assert normalize_prefix("", "acme") == ""
     assert normalize_prefix("shared", "acme") == "shared/"
@@ -47,7 +53,7 @@ def test_prefix_forms() -> None:
             normalize_prefix(bad, "acme")
 
 
-@pytest.mark.parametrize("tenant", ["", "Acme", "a.b", "a/b", "-a", "x" * 64])
+@pytest.mark.parametrize("tenant", ["", ".", "..", "a/b", "a b", "a%b", "x" * 129])
 def test_invalid_tenant_names(tenant: str) -> None:
     with pytest.raises(VaultPathError):
         normalize_path("shared/db", tenant)
