@@ -14,7 +14,7 @@ from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_TOOL_INVOKE
 
 if TYPE_CHECKING:
     from hexr.credentials._broker import CredentialBroker
-    from hexr.credentials._model import Lookup
+    from hexr.credentials._model import Credential, Lookup
 
 __all__ = ["ahexr_tool", "default_broker", "hexr_tool", "set_default_broker"]
 
@@ -102,7 +102,9 @@ def hexr_tool(
         CredentialError: the credential could not be obtained.
         ImportError: an AWS service without boto3 installed (``pip install 'hexr[aws]'``).
     """
-    return _invoke(service, region, broker, client_kwargs, None)
+    _check(service, region)
+    with _ToolCall(service, region, broker) as call:
+        return call.build(call.broker.lookup(service, region), client_kwargs)
 
 
 async def ahexr_tool(
@@ -121,50 +123,57 @@ async def ahexr_tool(
         ImportError: an AWS service without boto3 installed (``pip install 'hexr[aws]'``).
     """
     _check(service, region)
-    chosen = broker or default_broker()
-    lookup = await chosen.alookup(service, region)
-    return _invoke(service, region, chosen, client_kwargs, lookup)
+    with _ToolCall(service, region, broker) as call:
+        return call.build(await call.broker.alookup(service, region), client_kwargs)
 
 
-def _invoke(
-    service: str,
-    region: str,
-    broker: CredentialBroker | None,
-    client_kwargs: dict[str, Any],
-    prefetched: Lookup | None,
-) -> Any:
-    from hexr.credentials._clients import (
-        aws_service_name,
-        build_boto3_client,
-        build_httpx_client,
-    )
-    from hexr.credentials._telemetry import tool_duration, tool_invocations
+class _ToolCall:
+    """The ``hexr.tool.invoke`` span and tool metrics around one call (sync or async)."""
 
-    _check(service, region)
-    start = time.perf_counter()
-    status = "error"
-    with _tracer.start_as_current_span(SPAN_TOOL_INVOKE) as span:
-        span.set_attribute("service", service)
-        span.set_attribute("region", region)
+    def __init__(self, service: str, region: str, broker: CredentialBroker | None) -> None:
+        self._service, self._region, self._explicit = service, region, broker
+        self._status = "error"
+
+    def __enter__(self) -> _ToolCall:
+        self._start = time.perf_counter()
+        self._scope = _tracer.start_as_current_span(SPAN_TOOL_INVOKE)
+        self._span = self._scope.__enter__()
+        self._span.set_attribute("service", self._service)
+        self._span.set_attribute("region", self._region)
         try:
-            chosen = broker or default_broker()
-            span.set_attribute(ATTR_SPIFFE_ID, chosen.spiffe_id)
-            span.set_attribute(ATTR_TENANT, chosen.tenant)
-            lookup = prefetched or chosen.lookup(service, region)
-            span.set_attribute("cache_tier", lookup.tier)
+            self.broker = self._explicit or default_broker()
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._span.set_attribute(ATTR_SPIFFE_ID, self.broker.spiffe_id)
+        self._span.set_attribute(ATTR_TENANT, self.broker.tenant)
+        return self
 
-            def fetch() -> Any:
-                return chosen.lookup(service, region).credential
+    def build(self, lookup: Lookup, client_kwargs: dict[str, Any]) -> Any:
+        """The client for ``lookup``'s credential; records which tier served it."""
+        from hexr.credentials._clients import (
+            aws_service_name,
+            build_boto3_client,
+            build_httpx_client,
+        )
 
-            if aws_service_name(service) is not None:
-                client = build_boto3_client(
-                    service, region, lookup.credential, fetch, **client_kwargs
-                )
-            else:
-                client = build_httpx_client(lookup.credential, fetch, **client_kwargs)
-            status = "ok"
-            return client
-        finally:
-            attrs = {"service": service, "status": status}
-            tool_invocations.add(1, attrs)
-            tool_duration.record(time.perf_counter() - start, attrs)
+        self._span.set_attribute("cache_tier", lookup.tier)
+        broker, service, region = self.broker, self._service, self._region
+
+        def fetch() -> Credential:
+            return broker.lookup(service, region).credential
+
+        if aws_service_name(service) is not None:
+            client = build_boto3_client(service, region, lookup.credential, fetch, **client_kwargs)
+        else:
+            client = build_httpx_client(lookup.credential, fetch, **client_kwargs)
+        self._status = "ok"
+        return client
+
+    def __exit__(self, *exc_info: Any) -> None:
+        from hexr.credentials._telemetry import tool_duration, tool_invocations
+
+        attrs = {"service": self._service, "status": self._status}
+        tool_invocations.add(1, attrs)
+        tool_duration.record(time.perf_counter() - self._start, attrs)
+        self._scope.__exit__(*exc_info)

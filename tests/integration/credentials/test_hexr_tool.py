@@ -165,6 +165,25 @@ def test_fifty_concurrent_first_calls_make_one_exchange(
     pod.close()
 
 
+async def test_fifty_concurrent_first_tasks_make_one_exchange(
+    acme: IdentitySource, credential_injector: Any, valkey_server: Any, moto_server: Any,
+) -> None:
+    import asyncio
+
+    from hexr.credentials import ahexr_tool
+
+    pod, client = make_pod(acme, credential_injector, valkey_server.url)
+    clients = await asyncio.gather(*(
+        ahexr_tool("aws_s3", region="ca-central-1", broker=pod, endpoint_url=moto_server.url)
+        for _ in range(50)
+    ))
+    assert client.exchanges == 1
+    assert {c._request_signer._credentials.get_frozen_credentials().access_key
+            for c in clients} == {pod.lookup("aws_s3", "ca-central-1").credential.values[
+                "access_key_id"]}
+    pod.close()
+
+
 def test_concurrent_first_calls_across_pods_make_one_exchange(
     acme: IdentitySource, credential_injector: Any, valkey_server: Any,
 ) -> None:
