@@ -26,6 +26,7 @@ KV_OPS = ("read", "list", "write")
 TRANSIT_OPS = ("encrypt", "decrypt")
 _LAYOUT_PREFIXES = ("shared/", "credentials/")
 _MAX_DATA_PREFIXES = 256
+_SECTIONS = ("restricted", "writable")
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,14 @@ class AgentPathRules:
         if modules is None:
             modules = {DEFAULT_POLICY.name: DEFAULT_POLICY.read_text()}
         self._data = dict(data or {})
+        _check_data(self._data)
         self._engine = PolicyEngine(modules, RULE, self._data)
 
     def _data_prefixes(self, tenant: str) -> list[str]:
         found: list[str] = []
-        for section in ("restricted", "writable"):
-            table = self._data.get(section) or {}
-            per_tenant = table.get(tenant) if isinstance(table, Mapping) else None
-            if isinstance(per_tenant, Mapping):
-                found.extend(str(p) for p in per_tenant)
-        if len(found) > _MAX_DATA_PREFIXES:
-            raise ConfigError(f"policy data names more than {_MAX_DATA_PREFIXES} prefixes")
-        # Validated like any path: the result is pasted into ACL policy text.
-        return [normalize_prefix(prefix, tenant) for prefix in found]
+        for section in _SECTIONS:
+            found.extend(self._data.get(section, {}).get(tenant, {}))
+        return found
 
     def grants(self, tenant: str, agent: str) -> AgentGrants:
         """Decide every candidate (prefix, op) for ``agent`` of ``tenant``.
@@ -86,3 +82,38 @@ class AgentPathRules:
 
     def _allows(self, tenant: str, agent: str, path: str, op: str) -> bool:
         return self._engine.allows({"tenant": tenant, "agent": agent, "path": path, "op": op})
+
+
+def _check_data(data: Mapping[str, Any]) -> None:
+    """Reject malformed ``restricted``/``writable`` sections instead of ignoring them.
+
+    A section of the wrong shape would make the Rego rules skip it: for ``restricted``
+    that fails open, so it is a configuration error.
+
+    Raises:
+        ConfigError: a section is not ``{tenant: {"prefix/": [agent, ...]}}``, a prefix is
+            not canonical (validated like any path, and pasted into ACL text), or the
+            data names too many prefixes.
+    """
+    count = 0
+    for section in _SECTIONS:
+        table = data.get(section, {})
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"policy data {section!r} must map tenants to prefixes")
+        for tenant, prefixes in table.items():
+            check_name("tenant", tenant)
+            if not isinstance(prefixes, Mapping):
+                raise ConfigError(f"policy data {section}.{tenant} must map prefixes to agents")
+            for prefix, agents in prefixes.items():
+                count += 1
+                if not isinstance(prefix, str) or normalize_prefix(prefix, tenant) != prefix:
+                    raise ConfigError(
+                        f"policy data {section}.{tenant}: {str(prefix)[:64]!r} is not a"
+                        " canonical tenant-relative prefix ending in '/'"
+                    )
+                if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
+                    raise ConfigError(f"policy data {section}.{tenant}.{prefix} must list agents")
+                for agent in agents:
+                    check_name("agent", agent)
+    if count > _MAX_DATA_PREFIXES:
+        raise ConfigError(f"policy data names more than {_MAX_DATA_PREFIXES} prefixes")

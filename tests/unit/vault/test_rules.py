@@ -1,6 +1,6 @@
 import pytest
 
-from hexr.errors import VaultPathError
+from hexr.errors import ConfigError, VaultPathError
 from hexr.vault import VaultLayout
 from hexr_vault import AgentPathRules, agent_policy, injector_policy
 
@@ -46,14 +46,25 @@ def test_custom_policy_denies_by_default() -> None:
     assert not grants.transit
 
 
-def test_policy_data_prefixes_are_validated() -> None:
-    rules = AgentPathRules(data={"restricted": {"acme": {'shared/x" {}\npath "*': ["a"]}}})
-    with pytest.raises(VaultPathError):
-        rules.grants("acme", "bot")
-    with pytest.raises(VaultPathError):
-        AgentPathRules(data={"restricted": {"acme": {"tenants/globex/": ["a"]}}}).grants(
-            "acme", "bot"
-        )
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"restricted": {"acme": {'shared/x" {}\npath "*': ["a"]}}},  # HCL injection
+        {"restricted": {"acme": {"tenants/globex/": ["a"]}}},
+        {"restricted": {"acme": {"shared/x": ["a"]}}},  # not canonical: no trailing '/'
+        {"restricted": {"acme": {"shared//x/": ["a"]}}},
+        {"restricted": {"acme": ["billing"]}},  # wrong shape would fail open
+        {"restricted": "acme"},
+        {"restricted": {"acme": {"shared/x/": "billing"}}},
+        {"writable": {"acme": {"shared/x/": [5]}}},
+        {"writable": {"acme": {"shared/x/": ["a/b"]}}},
+        {"restricted": {"ac/me": {"shared/x/": ["a"]}}},
+        {"restricted": {"acme": {f"shared/p{i}/": ["a"] for i in range(257)}}},
+    ],
+)
+def test_malformed_policy_data_is_rejected(data: dict[str, object]) -> None:
+    with pytest.raises((ConfigError, VaultPathError)):
+        AgentPathRules(data=data)
 
 
 def test_acl_text() -> None:
