@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import signal
 import sys
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hexr.errors import ConfigError
+from hexr.logs import configure_logging
 from hexr_identity._config import IdentitySettings
 from hexr_identity._server import IdentityService
 
@@ -63,10 +63,12 @@ async def _run(settings: IdentitySettings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the service; exit code 2 on invalid configuration."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = IdentitySettings(**_parse(sys.argv[1:] if argv is None else argv))
-    except ValidationError as err:
+        configure_logging(
+            "identity", spiffe_id=f"spiffe://{settings.trust_domain}/service/identity"
+        )
+    except (ValidationError, ConfigError) as err:
         print(f"invalid identity configuration: {err}", file=sys.stderr)
         return 2
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from hexr_identity._registry import Entry, RegistrationError, RegistrationStore
 
 __all__ = ["MAX_REQUEST_BYTES", "RegistrationServer"]
 
+_log = logging.getLogger("hexr_identity.registration")
 MAX_REQUEST_BYTES = 16 * 1024
 _IDLE_TIMEOUT_SECONDS = 30.0
 
@@ -121,6 +123,7 @@ class RegistrationServer:
         if start is None:
             raise ValueError(f"no process with pid {pid}")
         self._store.add(Entry(spiffe_id, pid, start, uid))
+        _log.info("registered pid %d as %s", pid, spiffe_id)
         return {"ok": True, "pid": pid}
 
     def collect_garbage(self) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import time
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from hexr_identity._validate import InvalidToken, validate_jwt_svid
 
 __all__ = ["WorkloadApi", "peer_socket"]
 
+_log = logging.getLogger("hexr_identity.workload")
 _HEADER = "workload.spiffe.io"
 _MAX_AUDIENCES = 16
 _MAX_AUDIENCE_LENGTH = 256
@@ -85,9 +87,11 @@ class WorkloadApi:
         metadata = stream.metadata
         if metadata is None or metadata.get(_HEADER) != "true":
             raise GRPCError(Status.INVALID_ARGUMENT, "security header missing from request")
+        peer = peer_credentials(peer_socket(stream))
         try:
-            return attest(self._store, peer_credentials(peer_socket(stream)))
+            return attest(self._store, peer)
         except NotAttested as err:
+            _log.info("attestation denied: %s (pid %d, uid %d)", err, peer.pid, peer.uid)
             raise GRPCError(Status.PERMISSION_DENIED, "no identity issued") from err
 
     def _still_registered(self, entry: Entry) -> bool:
