@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from hexr import _env
+
 # Submodules, not the package: the platform registry imports this module while
 # `hexr_platform` itself is still initialising.
 from hexr_platform._health import tcp_ok

@@ -120,6 +120,14 @@ def test_each_tier_serves_in_its_situation_and_trace_says_which(
     assert exported[0]["parent_id"] == f"0x{l3.context.span_id:016x}"
     assert exported[0]["attributes"]["spiffe_id"] == str(acme.spiffe_id)
     assert exported[0]["attributes"]["provider"] == "aws_sts"
+    # Neither the injector's spans nor its log hold the credential or the JWT-SVID.
+    credential = pod_a.lookup("aws_s3", "eu-west-1").credential
+    leaked = credential_injector.output() + credential_injector.log()
+    for secret in (credential.values["secret_access_key"], credential.values["session_token"],
+                   acme.jwt_svid(credential_injector.audience)):
+        assert secret not in leaked
+    ours = json.dumps([dict(s.attributes or {}) for s in credential_spans.get_finished_spans()])
+    assert credential.values["secret_access_key"] not in ours
     pod_a.close()
     pod_b.close()
 
