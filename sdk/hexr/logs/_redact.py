@@ -9,6 +9,7 @@ hostile value cannot make logging slow.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping, MutableMapping
@@ -51,6 +52,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key|client_secret)"
                 r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"), r"\1\2" + REDACTED),
 )
+# One cheap search decides whether a string needs the full pattern pass; almost none do.
+_TRIGGER = re.compile(
+    r"(?i)bearer|basic|eyJ|[spr]k-|AKIA|ASIA|gh[pousr]_|hv[sb]\.|\bs\.|xox|://|PRIVATE KEY"
+    r"|password|passwd|secret|token|api[_-]?key"
+)
+# Fields Hexr itself fills with identifiers and timestamps: never secrets, never scanned.
+_TRUSTED_KEYS = frozenset(
+    {"timestamp", "level", "logger", "component", "tenant", "agent", "spiffe_id", "trace_id",
+     "span_id"}
+)
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -59,6 +70,7 @@ def _words(key: str) -> list[str]:
     return [w for w in _WORD_SPLIT.split(_CAMEL.sub(r"\1_\2", key).lower()) if w]
 
 
+@functools.lru_cache(maxsize=2048)
 def is_secret_key(key: str) -> bool:
     """Whether a field name denotes a secret (``api_key``, ``Authorization``, ``x-token``)."""
     words = _words(key)
@@ -71,6 +83,8 @@ def scrub_text(text: str) -> str:
     """Mask credential shapes in free text and bound its length."""
     if len(text) > MAX_STRING:
         text = text[:MAX_STRING] + "...[truncated]"
+    if not _TRIGGER.search(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -87,7 +101,8 @@ class Redactor:
     ) -> MutableMapping[str, Any]:
         """Redact ``event_dict`` in place and return it."""
         for key in list(event_dict):
-            event_dict[key] = self._value(str(key), event_dict[key], 0)
+            if key not in _TRUSTED_KEYS:
+                event_dict[key] = self._value(str(key), event_dict[key], 0)
         return event_dict
 
     def _value(self, key: str, value: Any, depth: int) -> Any:
