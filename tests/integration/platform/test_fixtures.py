@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -118,3 +119,19 @@ def test_pushgateway_accepts_pushes(pushgateway_server: ComponentHandle) -> None
     response = httpx.put(f"{pushgateway_server.url}/metrics/job/fixture", content=body)
     assert response.status_code == 200
     assert "fixture_metric" in httpx.get(f"{pushgateway_server.url}/metrics").text
+
+
+def test_first_start_moves_off_a_port_taken_meanwhile(tmp_path: Path) -> None:
+    from hexr_platform import valkey_spec
+
+    handle = ComponentHandle(valkey_spec(), tmp_path, {})
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", handle.port))
+        squatter.listen()
+        taken = handle.port
+        try:
+            handle.start()
+            assert handle.port != taken
+            assert valkey.Valkey.from_url(handle.url).ping()
+        finally:
+            handle.stop()

@@ -81,12 +81,24 @@ def make_platform(tmp_path: Path) -> Iterator[type[Platform]]:
             platform.down(grace_s=2.0)
 
 
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """One full platform shared by tests that leave it as they found it (all healthy)."""
+    platform = Platform(tmp_path_factory.mktemp("platform"))
+    try:
+        result = platform.up()
+        assert result.ok, result.failed
+        print(f"\nPlatform.up() of {len(result.started)} components: {result.elapsed_s:.3f} s")
+        yield platform
+    finally:
+        platform.down(grace_s=2.0)
+
+
 @pytest.fixture
-def running(make_platform) -> Platform:  # type: ignore[no-untyped-def]
+def own_platform(make_platform) -> Platform:  # type: ignore[no-untyped-def]
+    """A full platform of the test's own, for tests that tear it down."""
     platform: Platform = make_platform()
-    result = platform.up()
-    assert result.ok, result.failed
-    print(f"\nPlatform.up() of {len(result.started)} components: {result.elapsed_s:.3f} s")
+    assert platform.up().ok
     return platform
 
 
@@ -156,7 +168,8 @@ def test_crash_is_reported_with_log_tail_then_restarted(running: Platform, name:
     assert restarted.address == crashed.address, "a restart keeps the component's ports"
 
 
-def test_down_leaves_no_process_and_no_run_files(running: Platform) -> None:
+def test_down_leaves_no_process_and_no_run_files(own_platform: Platform) -> None:
+    running = own_platform
     leaders = [rec.process for rec in PlatformState.load(running.home).components.values()]
     assert all(_group_members(leader) for leader in leaders)
     stopped = running.down()
