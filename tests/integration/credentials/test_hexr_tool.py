@@ -95,6 +95,10 @@ def test_each_tier_serves_in_its_situation_and_trace_says_which(
         tiers.append(tool_spans(credential_spans)[-1].attributes["cache_tier"])
     # First call exchanges (L3); same pod again is memory (L1); another pod reads Valkey (L2).
     assert tiers == ["L3", "L1", "L2"]
+    # An L1 hit records no lookup span (it is counted in a metric instead).
+    before = len(credential_spans.get_finished_spans())
+    assert pod_a.lookup("aws_s3", "eu-west-1").tier == "L1"
+    assert len(credential_spans.get_finished_spans()) == before
     assert (client_a.exchanges, client_b.exchanges) == (1, 0)
     lookups = [s for s in credential_spans.get_finished_spans() if s.name == "hexr.cache.lookup"]
     l3 = [s for s in lookups if s.attributes["tier"] == "L3"][-1]
