@@ -71,11 +71,13 @@ class _Invocation:
     """Span and metric bookkeeping of one decorated function, built at decoration time."""
 
     __slots__ = (
-        "active_attrs",
+        "active",
         "agent",
+        "duration",
         "error_attrs",
-        "inst",
+        "errors",
         "ok_attrs",
+        "oks",
         "span_attrs",
         "tracer",
     )
@@ -87,38 +89,42 @@ class _Invocation:
         identity = handle.identity_attributes if handle is not None else {}
         self.agent = agent
         self.tracer = get_tracer()
-        self.inst: Instruments = instruments()
+        inst: Instruments = instruments()
         self.span_attrs = {
             **identity,
             n.ATTR_AGENT_NAME: agent.name,
             n.ATTR_TENANT: agent.tenant,
             n.ATTR_FRAMEWORK: agent.framework,
         }
-        self.active_attrs = {
+        base = {
             n.ATTR_AGENT_NAME: agent.name,
             n.ATTR_TENANT: agent.tenant,
             n.ATTR_FRAMEWORK: agent.framework,
         }
-        self.ok_attrs = {**self.active_attrs, n.ATTR_STATUS: n.STATUS_OK}
-        self.error_attrs = {**self.active_attrs, n.ATTR_STATUS: n.STATUS_ERROR}
+        self.ok_attrs = {**base, n.ATTR_STATUS: n.STATUS_OK}
+        self.error_attrs = {**base, n.ATTR_STATUS: n.STATUS_ERROR}
+        # Counter cells are bound once here; a call only adds to them.
+        self.active = inst.agent_active.cell(base)
+        self.oks = inst.agent_invocations.cell(self.ok_attrs)
+        self.errors = inst.agent_invocations.cell(self.error_attrs)
+        self.duration = inst.agent_duration
 
     def start(self) -> tuple[Span, otel_context.Context, float]:
         span = self.tracer.start_span(n.SPAN_AGENT_INVOKE, attributes=self.span_attrs)
-        self.inst.agent_active.add(1, self.active_attrs)
+        self.active.add(1)
         return span, trace.set_span_in_context(span), perf_counter()
 
     def finish(self, span: Span, started: float, error: BaseException | None) -> None:
         elapsed = perf_counter() - started
-        inst = self.inst
-        inst.agent_active.add(-1, self.active_attrs)
+        self.active.add(-1)
         if error is None:
-            inst.agent_invocations.add(1, self.ok_attrs)
-            inst.agent_duration.record(elapsed, self.ok_attrs)
+            self.oks.add(1)
+            self.duration.record(elapsed, self.ok_attrs)
             if span.is_recording():
                 span.set_attribute(n.ATTR_STATUS, n.STATUS_OK)
         else:
-            inst.agent_invocations.add(1, self.error_attrs)
-            inst.agent_duration.record(elapsed, self.error_attrs)
+            self.errors.add(1)
+            self.duration.record(elapsed, self.error_attrs)
             if span.is_recording():
                 span.set_attribute(n.ATTR_STATUS, n.STATUS_ERROR)
                 span.set_attribute(n.ATTR_ERROR_TYPE, type(error).__qualname__)

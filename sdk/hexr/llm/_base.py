@@ -24,7 +24,7 @@ from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_tracer
 from hexr.telemetry._cost import cost_recorder
-from hexr.telemetry._instruments import Instruments, instruments
+from hexr.telemetry._instruments import Cell, Instruments, instruments
 from hexr.telemetry._stages import stage_recorder
 
 __all__ = ["CONTENT_LIMIT", "CallResult", "LLMCall", "LLMTelemetry", "ProviderAdapter"]
@@ -87,10 +87,25 @@ class ProviderAdapter(Protocol):
 class _Labels:
     """Metric attribute dicts for one (agent, model) pair, built once and reused."""
 
-    __slots__ = ("base", "duration", "input", "output")
+    __slots__ = (
+        "_errors",
+        "base",
+        "calls",
+        "duration",
+        "input",
+        "input_tokens",
+        "inst",
+        "output",
+        "output_tokens",
+    )
 
     def __init__(
-        self, system: str, model: str, agent: AgentInfo | None, process: tuple[str, str]
+        self,
+        inst: Instruments,
+        system: str,
+        model: str,
+        agent: AgentInfo | None,
+        process: tuple[str, str],
     ) -> None:
         # Every series carries agent_name and tenant (outside an agent: the process's), so
         # all series of a metric have the same label names.
@@ -109,6 +124,19 @@ class _Labels:
         self.duration = genai
         self.input = {**genai, n.ATTR_GENAI_TOKEN_TYPE: "input"}
         self.output = {**genai, n.ATTR_GENAI_TOKEN_TYPE: "output"}
+        self.inst = inst
+        self.calls = inst.llm_calls.cell(self.base)
+        self.input_tokens = inst.llm_input_tokens.cell(self.base)
+        self.output_tokens = inst.llm_output_tokens.cell(self.base)
+        self._errors: dict[str, Cell] = {}
+
+    def errors(self, error_type: str) -> Cell:
+        """The error counter cell for ``error_type`` (exception class names: bounded)."""
+        found = self._errors.get(error_type)
+        if found is None:
+            attrs = {**self.base, n.ATTR_ERROR_TYPE: error_type}
+            found = self._errors[error_type] = self.inst.llm_call_errors.cell(attrs)
+        return found
 
 
 class LLMTelemetry:
@@ -152,7 +180,7 @@ class LLMTelemetry:
         key = (agent, model)
         found = self._labels.get(key)
         if found is None:
-            found = _Labels(self.system, model, agent, self._process)
+            found = _Labels(self.inst, self.system, model, agent, self._process)
             if len(self._labels) < _LABEL_CACHE_LIMIT:
                 self._labels[key] = found
         return found
@@ -317,22 +345,21 @@ class LLMCall:
         elapsed = perf_counter() - self.started
         tel, labels, result, span = self.tel, self.labels, self.result, self.span
         inst = tel.inst
-        inst.llm_calls.add(1, labels.base)
+        labels.calls.add(1)
         inst.llm_call_duration.record(elapsed, labels.base)
         if error is None:
             inst.genai_operation_duration.record(elapsed, labels.duration)
         else:
             error_type = type(error).__qualname__
-            err_attrs = {**labels.base, n.ATTR_ERROR_TYPE: error_type}
-            inst.llm_call_errors.add(1, err_attrs)
+            labels.errors(error_type).add(1)
             inst.genai_operation_duration.record(
                 elapsed, {**labels.duration, n.ATTR_ERROR_TYPE: error_type}
             )
         if result.input_tokens is not None:
-            inst.llm_input_tokens.add(result.input_tokens, labels.base)
+            labels.input_tokens.add(result.input_tokens)
             inst.genai_token_usage.record(result.input_tokens, labels.input)
         if result.output_tokens is not None:
-            inst.llm_output_tokens.add(result.output_tokens, labels.base)
+            labels.output_tokens.add(result.output_tokens)
             inst.genai_token_usage.record(result.output_tokens, labels.output)
         if result.input_tokens is not None or result.output_tokens is not None:
             # Priced by the model that answered (dated snapshot), counted by the requested one.

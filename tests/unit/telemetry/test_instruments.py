@@ -1,0 +1,94 @@
+"""Instruments: OTel names, kinds and units as exported, and bounded counter cells."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    HistogramDataPoint,
+    InMemoryMetricReader,
+    NumberDataPoint,
+    Sum,
+)
+
+from hexr.telemetry import _instruments
+from hexr.telemetry._instruments import CounterCells, Instruments
+
+
+def _collect(reader: InMemoryMetricReader) -> dict[str, Any]:
+    data = reader.get_metrics_data()
+    assert data is not None
+    return {
+        metric.name: metric
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+    }
+
+
+def test_exported_names_kinds_and_units() -> None:
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    inst = Instruments(provider.get_meter("hexr"))
+    attrs = {"agent_name": "a", "tenant": "t", "framework": "none", "status": "ok"}
+    inst.agent_invocations.cell(attrs).add(2)
+    active = inst.agent_active.cell({"agent_name": "a", "tenant": "t", "framework": "none"})
+    active.add(1)
+    active.add(1)
+    active.add(-1)
+    inst.agent_duration.record(0.5, attrs)
+    llm = {"gen_ai.system": "openai", "gen_ai.request.model": "m"}
+    inst.llm_calls.cell(llm).add(1)
+    inst.llm_input_tokens.cell(llm).add(12)
+    inst.llm_output_tokens.cell(llm).add(34)
+    inst.genai_token_usage.record(12, {**llm, "gen_ai.token.type": "input"})
+    metrics = _collect(reader)
+
+    invocations = metrics["hexr.agent.invocations"]
+    assert isinstance(invocations.data, Sum)
+    assert invocations.data.is_monotonic
+    assert invocations.unit == "{invocation}"
+    (point,) = invocations.data.data_points
+    assert isinstance(point, NumberDataPoint)
+    assert (dict(point.attributes or {}), point.value) == (attrs, 2)
+
+    active_metric = metrics["hexr.agent.active"]
+    assert isinstance(active_metric.data, Sum)
+    assert not active_metric.data.is_monotonic
+    assert [p.value for p in active_metric.data.data_points] == [1]
+
+    duration = metrics["hexr.agent.duration"]
+    assert duration.unit == "s"
+    (hist,) = duration.data.data_points
+    assert isinstance(hist, HistogramDataPoint)
+    assert (hist.count, hist.sum) == (1, 0.5)
+
+    tokens = {
+        name: [p.value for p in metrics[name].data.data_points]  # type: ignore[union-attr]
+        for name in ("hexr.llm.calls", "hexr.llm.input_tokens", "hexr.llm.output_tokens")
+    }
+    assert tokens == {
+        "hexr.llm.calls": [1],
+        "hexr.llm.input_tokens": [12],
+        "hexr.llm.output_tokens": [34],
+    }
+    assert metrics["gen_ai.client.token.usage"].unit == "{token}"
+    provider.shutdown()
+
+
+def test_cells_are_shared_per_label_set_and_bounded(monkeypatch: Any) -> None:
+    monkeypatch.setattr(_instruments, "_MAX_CELLS", 3)
+    cells = CounterCells()
+    first = cells.cell({"a": "1", "b": "2"})
+    assert cells.cell({"b": "2", "a": "1"}) is first  # label order does not matter
+    cells.cell({"a": "2"})
+    cells.cell({"a": "3"})
+    overflow = cells.cell({"a": "4"})
+    assert cells.cell({"a": "5"}) is overflow
+    overflow.add(2)
+    first.add(1)
+    observed = {tuple(sorted((o.attributes or {}).items())): o.value for o in cells.observe(None)}  # type: ignore[arg-type]
+    assert observed[(("a", "1"), ("b", "2"))] == 1
+    assert observed[(("otel.metric.overflow", "true"),)] == 2
+    assert len(observed) == 4
