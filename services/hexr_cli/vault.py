@@ -169,7 +169,9 @@ def enroll(
     tenant: Tenant,
     agent: Annotated[str, typer.Argument(help="Agent name.")],
     policy_data: Annotated[
-        Path | None, typer.Option(help="JSON data for the agent-path Rego policy.")
+        Path | None,
+        typer.Option(help="JSON data for the agent-path Rego policy (stored; default: "
+                     "the stored data)."),
     ] = None,
     trust_domain: Annotated[str, typer.Option()] = DEFAULT_TRUST_DOMAIN,
     addr: Addr = None,
@@ -178,7 +180,7 @@ def enroll(
     """Let AGENT of TENANT log in: its ACL policy (from Rego) and JWT role (idempotent)."""
     import hvac
 
-    from hexr_vault import AgentPathRules, enroll_agent, operator_token
+    from hexr_vault import enroll_agent, operator_token
 
     url = addr or resolve_endpoint(_env.HEXR_VAULT_ADDR)
     try:
@@ -187,7 +189,7 @@ def enroll(
         data = json.loads(policy_data.read_text()) if policy_data else None
         client = hvac.Client(url=url, token=operator_token(token_file), timeout=10)
         changes = enroll_agent(client, tenant, agent, trust_domain=trust_domain,
-                               rules=AgentPathRules(data=data))
+                               policy_data=data)
     except (HexrError, OSError, ValueError) as exc:
         raise _fail(exc) from None
     typer.echo("\n".join(changes) if changes else "nothing to change")

@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     boot.add_argument("--jwks-url", default=resolve_endpoint(_env.HEXR_JWKS_URL))
     boot.add_argument("--issuer", help="default: from the JWKS host's OIDC discovery")
     boot.add_argument("--trust-domain", default=DEFAULT_TRUST_DOMAIN)
-    boot.add_argument("--policy-data", type=Path, help="JSON data for the agent-path Rego")
+    boot.add_argument("--policy-data", type=Path,
+                      help="JSON data for the agent-path Rego (stored in the vault; every"
+                      " enrolled agent is recompiled; default: the stored data)")
     boot.add_argument("--enroll", type=_agent, action="append", default=[],
                       metavar="TENANT/AGENT", help="also enroll this agent (repeatable)")
     args = parser.parse_args(argv)

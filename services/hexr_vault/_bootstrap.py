@@ -147,6 +147,28 @@ class VaultBootstrap:
             )
         return changes
 
+    def enrolled_agents(self) -> list[tuple[str, str]]:
+        """``(tenant, agent)`` of every agent role on the auth mount."""
+        with translate_errors("list roles", self._addr):
+            try:
+                response = self._client.list(f"auth/{self._layout.auth_mount}/role")
+            except hvac.exceptions.InvalidPath:
+                return []
+        names = ((response or {}).get("data") or {}).get("keys") or []
+        parsed = (self._layout.parse_agent_role(str(name)) for name in names)
+        return sorted(p for p in parsed if p is not None)
+
+    def reconcile_agents(self) -> list[str]:
+        """Recompile every enrolled agent's ACL policy from the current Rego rules.
+
+        Run after changing the policy data, so a newly restricted prefix is closed for
+        agents enrolled before the change too.
+        """
+        changes: list[str] = []
+        for tenant, agent in self.enrolled_agents():
+            changes += self.ensure_agent(tenant, agent)
+        return changes
+
     # --- steps --------------------------------------------------------------------------
 
     def _ensure_secrets_engine(

@@ -14,6 +14,7 @@ from hexr.errors import ConfigError
 from hexr.vault._layout import VaultLayout
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
 from hexr_vault._rules import AgentPathRules
+from hexr_vault._rules_store import load_rules, save_rules
 
 __all__ = ["discover_issuer", "enroll_agent", "run_bootstrap"]
 
@@ -50,7 +51,8 @@ def run_bootstrap(
     policy_data: Mapping[str, Any] | None = None,
     layout: VaultLayout | None = None,
 ) -> list[str]:
-    """Bootstrap the vault at ``addr`` to trust the JWKS, then enroll ``agents``.
+    """Bootstrap the vault at ``addr`` to trust the JWKS, enroll ``agents``, and
+    recompile every enrolled agent's policy from ``policy_data``.
 
     Returns the changes made (empty when everything was already in place).
 
@@ -62,14 +64,16 @@ def run_bootstrap(
         issuer=issuer or discover_issuer(jwks_url), jwks_url=jwks_url, trust_domain=trust_domain
     )
     client = hvac.Client(url=addr, token=token, timeout=_TIMEOUT)
+    layout = layout or VaultLayout()
     try:
+        changes = VaultBootstrap(client, trust, layout=layout).bootstrap()  # mounts first
         boot = VaultBootstrap(
-            client, trust, layout=layout, rules=AgentPathRules(data=policy_data)
+            client, trust, layout=layout, rules=_rules(client, layout, policy_data)
         )
-        changes = boot.bootstrap()
         for tenant, agent in agents:
             changes += boot.ensure_agent(tenant, agent)
-        return changes
+        # Policy data may have changed since earlier enrollments: recompile them all.
+        return changes + boot.reconcile_agents()
     finally:
         client.adapter.close()
 
@@ -80,10 +84,13 @@ def enroll_agent(
     agent: str,
     *,
     trust_domain: str = DEFAULT_TRUST_DOMAIN,
-    rules: AgentPathRules | None = None,
+    policy_data: Mapping[str, Any] | None = None,
     layout: VaultLayout | None = None,
 ) -> list[str]:
     """Enroll one agent on an already bootstrapped vault; returns the changes made.
+
+    ``policy_data`` replaces the stored agent-path data (other agents are recompiled on
+    the next bootstrap); without it the stored data applies.
 
     Raises:
         VaultPathError: invalid tenant or agent name.
@@ -91,4 +98,14 @@ def enroll_agent(
     """
     # Enrolling touches only the tenant key, the agent's policy and role: no issuer needed.
     trust = JwtTrust(issuer="", trust_domain=trust_domain)
+    layout = layout or VaultLayout()
+    rules = _rules(client, layout, policy_data)
     return VaultBootstrap(client, trust, layout=layout, rules=rules).ensure_agent(tenant, agent)
+
+
+def _rules(
+    client: hvac.Client, layout: VaultLayout, policy_data: Mapping[str, Any] | None
+) -> AgentPathRules:
+    if policy_data is None:
+        return load_rules(client, layout)
+    return save_rules(client, layout, policy_data)

@@ -25,6 +25,7 @@ __all__ = [
     "VaultLayout",
     "WorkloadName",
     "check_name",
+    "from_server_name",
     "parse_workload",
     "server_name",
 ]
@@ -53,6 +54,31 @@ def check_name(kind: str, value: str) -> str:
 def server_name(kind: str, value: str) -> str:
     """``value`` escaped for OpenBao object names: lowercase, no ``.``, collision-free."""
     return "".join(_ESCAPES.get(c, c) for c in check_name(kind, value))
+
+
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+
+
+def from_server_name(kind: str, escaped: str) -> str:
+    """Inverse of `server_name`.
+
+    Raises:
+        VaultPathError: ``escaped`` is not the output of `server_name`.
+    """
+    out: list[str] = []
+    chars = iter(escaped)
+    for c in chars:
+        if c == "_":
+            nxt = next(chars, "")
+            if nxt not in _UNESCAPES:
+                raise VaultPathError(f"not an escaped {kind} name: {escaped[:64]!r}")
+            out.append(_UNESCAPES[nxt])
+        else:
+            out.append(c)
+    name = "".join(out)
+    if server_name(kind, name) != escaped:
+        raise VaultPathError(f"not an escaped {kind} name: {escaped[:64]!r}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,18 @@ class VaultLayout:
     def agent_role(tenant: str, agent: str) -> str:
         """JWT auth role an agent logs in with (``.`` cannot occur in escaped names)."""
         return f"agent.{server_name('tenant', tenant)}.{server_name('agent', agent)}"
+
+    @staticmethod
+    def parse_agent_role(role: str) -> tuple[str, str] | None:
+        """``(tenant, agent)`` of an `agent_role` name, or None for any other role."""
+        kind, _, rest = role.partition(".")
+        tenant, sep, agent = rest.partition(".")
+        if kind != "agent" or not sep:
+            return None
+        try:
+            return from_server_name("tenant", tenant), from_server_name("agent", agent)
+        except VaultPathError:
+            return None
 
     @staticmethod
     def service_role(service: str) -> str:
