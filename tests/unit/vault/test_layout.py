@@ -1,7 +1,7 @@
 import pytest
 
 from hexr.errors import VaultPathError
-from hexr.vault._layout import VaultLayout, parse_workload, server_name
+from hexr.vault._layout import VaultLayout, from_server_name, parse_workload, server_name
 
 
 def test_parses_agent_and_service_ids() -> None:
@@ -36,3 +36,15 @@ def test_server_names_are_lowercase_and_collision_free() -> None:
         assert "." not in server_name("tenant", name)
     with pytest.raises(VaultPathError):
         layout.agent_role("a/b", "c")
+
+
+@pytest.mark.parametrize("name", ["acme", "Acme.Co", "a_b", "_x_", "A-b.C_d", "9", "x" * 128])
+def test_server_names_round_trip(name: str) -> None:
+    layout = VaultLayout()
+    assert from_server_name("tenant", server_name("tenant", name)) == name
+    assert layout.parse_agent_role(layout.agent_role(name, "bot")) == (name, "bot")
+
+
+@pytest.mark.parametrize("role", ["service.x", "agent.acme", "agent.A.bot", "agent.a_.b", "x"])
+def test_other_roles_do_not_parse_as_agents(role: str) -> None:
+    assert VaultLayout().parse_agent_role(role) is None
