@@ -34,9 +34,7 @@ class IdentitySettings(BaseSettings):
 
     # Shared names, not HEXR_IDENTITY_*; populate_by_name lets flags pass home=/trust_domain=.
     home: Path = Field(default_factory=default_home, validation_alias=_env.HEXR_HOME)
-    trust_domain: str = Field(
-        default=DEFAULT_TRUST_DOMAIN, validation_alias=_env.HEXR_TRUST_DOMAIN
-    )
+    trust_domain: str = Field(default=DEFAULT_TRUST_DOMAIN, validation_alias=_env.HEXR_TRUST_DOMAIN)
     socket: Path | None = None
     registration_socket: Path | None = None
     http_host: str = "127.0.0.1"

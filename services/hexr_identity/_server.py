@@ -22,7 +22,7 @@ from hexr_identity._issuer import Issuer
 from hexr_identity._notify import Changes
 from hexr_identity._oidc import create_app
 from hexr_identity._registration import MAX_REQUEST_BYTES, RegistrationServer
-from hexr_identity._registry import InMemoryRegistrationStore, RegistrationStore
+from hexr_identity._registry import FileRegistrationStore, RegistrationStore
 from hexr_identity._workload import WorkloadApi
 
 __all__ = ["IdentityService"]
@@ -63,7 +63,8 @@ class IdentityService:
 
     def __init__(self, settings: IdentitySettings, store: RegistrationStore | None = None) -> None:
         self.settings = settings
-        self.store = store or InMemoryRegistrationStore()
+        # Persisted, so workloads keep their identity when a crashed service is restarted.
+        self.store = store or FileRegistrationStore(settings.state_dir / "registrations.json")
         self.changes = Changes()
         self.issuer_url = ""
         self.http_port = 0

@@ -117,3 +117,22 @@ def test_uid_selector_must_match_the_callers_uid(identity_service, monkeypatch) 
             assert str(client.fetch_x509_svid(timeout=5).spiffe_id) == str(sid)
     finally:
         identity_service.unregister(os.getpid())
+
+
+def test_registrations_and_ca_survive_a_service_restart(identity_service_factory) -> None:
+    from spiffe import TrustDomain, WorkloadApiClient
+
+    service = identity_service_factory()
+    sid = service.spiffe_id("acme", "survivor")
+    with service.as_workload(sid):
+        with WorkloadApiClient(service.endpoint) as client:
+            before = client.fetch_x509_context(timeout=5)
+        service.restart()
+        with WorkloadApiClient(service.endpoint) as client:
+            after = client.fetch_x509_context(timeout=5)
+    assert str(after.default_svid.spiffe_id) == str(sid)
+    td = TrustDomain("hexr.local")
+    assert (
+        before.x509_bundle_set.get_bundle_for_trust_domain(td).x509_authorities
+        == after.x509_bundle_set.get_bundle_for_trust_domain(td).x509_authorities
+    )

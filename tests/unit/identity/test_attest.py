@@ -61,3 +61,20 @@ def test_store_refuses_a_second_identity_and_overflow() -> None:
     assert store.remove(10)
     assert not store.remove(10)
     assert store.entries() == []
+
+
+def test_file_store_persists_entries(tmp_path) -> None:
+    import stat
+
+    from hexr_identity._registry import FileRegistrationStore
+
+    path = tmp_path / "registrations.json"
+    store = FileRegistrationStore(path)
+    store.add(Entry(SID, 10, 1, uid=0))
+    store.add(Entry(SpiffeId.for_service("gateway"), 11, 2))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    store.remove(11)
+    reloaded = FileRegistrationStore(path)
+    assert reloaded.entries() == [Entry(SID, 10, 1, uid=0)]
+    path.write_text("{not json")
+    assert FileRegistrationStore(path).entries() == []
