@@ -65,8 +65,12 @@ def _argv(ctx: ComponentContext, exe: str) -> list[str]:
         sys.executable, "-m", "hexr_injector",
         "--config", str(_config_path(ctx)),
         "--host", ctx.host,
-        "--port", str(ctx.port),
+        "--port", str(ctx.ports["https"]),
     ]
+
+
+def _url(ctx: ComponentContext) -> str:
+    return f"https://{ctx.host}:{ctx.ports['https']}"
 
 
 def injector_spec() -> ComponentSpec:
@@ -74,13 +78,19 @@ def injector_spec() -> ComponentSpec:
     return ComponentSpec(
         name="injector",
         locate=lambda: sys.executable,  # this module runs, so the package is importable
-        ports=("https",),
+        # The main (first) port is the plain-HTTP /metrics the local Prometheus scrapes;
+        # the API itself is mTLS only.
+        ports=("metrics", "https"),
         argv=_argv,
         # mTLS: a plain HTTP probe cannot pass client authentication, a TCP connect can.
-        health=tcp_ok(),
-        process_env=lambda ctx: {_env.HEXR_INJECTOR_STATE_DIR: str(ctx.data_dir / "state")},
+        health=tcp_ok("https"),
+        process_env=lambda ctx: {
+            _env.HEXR_INJECTOR_STATE_DIR: str(ctx.data_dir / "state"),
+            _env.HEXR_METRICS_PORT: str(ctx.ports["metrics"]),
+        },
         prepare=_prepare,
-        publish=lambda ctx: {_env.HEXR_INJECTOR_URL: f"https://{ctx.host}:{ctx.port}"},
-        address=lambda ctx: f"https://{ctx.host}:{ctx.port}",
+        publish=lambda ctx: {_env.HEXR_INJECTOR_URL: _url(ctx)},
+        address=_url,
+        metrics_path="/metrics",
         depends_on=("identity", "openbao"),
     )

@@ -16,7 +16,9 @@ def contexts(home: Path) -> ComponentContext:
     peers: dict[str, ComponentContext] = {}
     peers["identity"] = ComponentContext("identity", {"http": 41001}, home, peers)
     peers["openbao"] = ComponentContext("openbao", {"port": 41002}, home, peers)
-    peers["injector"] = ComponentContext("injector", {"https": 41003}, home, peers)
+    peers["injector"] = ComponentContext(
+        "injector", {"metrics": 41004, "https": 41003}, home, peers
+    )
     return peers["injector"]
 
 
@@ -44,6 +46,8 @@ def test_runs_as_the_injector_service_identity(
     assert child[1:3] == ["-m", "hexr_injector"]
     assert child[child.index("--port") + 1] == "41003"
     assert spec.publish(ctx) == {_env.HEXR_INJECTOR_URL: "https://127.0.0.1:41003"}
+    assert spec.process_env(ctx)[_env.HEXR_METRICS_PORT] == "41004"
+    assert spec.metrics_path == "/metrics"
 
 
 def test_generated_config_trusts_local_identity_and_grants_nothing(
