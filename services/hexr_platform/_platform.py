@@ -256,17 +256,18 @@ class Platform:
         state = PlatformState.load(self.home)
         specs = {spec.name: spec for spec in self.specs}
         names = list(specs) + [name for name in state.components if name not in specs]
+        peers: dict[str, ComponentContext] = {}
+        for name, record in state.components.items():
+            peers[name] = ComponentContext(name, record.ports, self.home, peers)
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-            return list(
-                pool.map(lambda n: self._status_of(n, specs.get(n), state, specs), names)
-            )
+            return list(pool.map(lambda n: self._status_of(n, specs.get(n), state, peers), names))
 
     def _status_of(
         self,
         name: str,
         spec: ComponentSpec | None,
         state: PlatformState,
-        specs: Mapping[str, ComponentSpec],
+        peers: Mapping[str, ComponentContext],
     ) -> ComponentStatus:
         record = state.components.get(name)
         if record is None:
@@ -275,23 +276,23 @@ class Platform:
                     name, ComponentState.NOT_INSTALLED, hint=spec.install_hint
                 )
             return ComponentStatus(name, ComponentState.STOPPED)
-        common = {"pid": record.pid, "address": record.address, "log_path": record.log}
         if not record.process.alive():
             return ComponentStatus(
                 name,
                 ComponentState.CRASHED,
+                pid=record.pid,
+                address=record.address,
+                log_path=record.log,
                 log_tail=tuple(log_tail(Path(record.log))),
-                **common,  # type: ignore[arg-type]
             )
-        uptime = max(0.0, time.time() - record.started_at)
-        ok = spec is not None and spec.health(
-            ComponentContext(name, record.ports, self.home, {})
-        )
+        ok = spec is not None and spec.health(peers[name])
         return ComponentStatus(
             name,
             ComponentState.HEALTHY if ok else ComponentState.UNHEALTHY,
-            uptime_s=uptime,
-            **common,  # type: ignore[arg-type]
+            pid=record.pid,
+            address=record.address,
+            log_path=record.log,
+            uptime_s=max(0.0, time.time() - record.started_at),
         )
 
     # --- down -------------------------------------------------------------------
