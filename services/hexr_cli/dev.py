@@ -13,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from hexr._settings import default_home
+from hexr.config import set_dev_observe
 from hexr.errors import HexrError
 from hexr_platform import ComponentState, ComponentStatus, Event, Platform
 
@@ -43,6 +44,13 @@ Components = Annotated[
     list[str] | None,
     typer.Option("--component", "-c", help="Only this component (repeatable)."),
 ]
+Observe = Annotated[
+    bool,
+    typer.Option(
+        "--observe/--no-observe",
+        help="Local agents export traces and metrics to this platform by default.",
+    ),
+]
 
 
 def _console() -> Console:
@@ -50,9 +58,11 @@ def _console() -> Console:
 
 
 @app.command()
-def up(component: Components = None) -> None:
+def up(component: Components = None, observe: Observe = True) -> None:
     """Start the local platform (a no-op when it already runs; restarts crashed parts)."""
     console = _console()
+    # Zero-config observability for agents on this machine (HEXR_OBSERVE still wins).
+    set_dev_observe(default_home(), observe)
     lock = threading.Lock()
     with Progress(
         SpinnerColumn(finished_text="•"),

@@ -6,7 +6,13 @@ zero-config defaults, and validates everything at start.
 """
 
 from hexr.config._labels import check_const_labels, is_unbounded_label
-from hexr.config._loader import ENV_FIELDS, get_observability_config, load_observability_config
+from hexr.config._loader import (
+    ENV_FIELDS,
+    get_observability_config,
+    load_observability_config,
+    observe_file,
+    set_dev_observe,
+)
 from hexr.config._models import (
     BasicAuthConfig,
     LoggingConfig,
@@ -28,4 +34,6 @@ __all__ = [
     "get_observability_config",
     "is_unbounded_label",
     "load_observability_config",
+    "observe_file",
+    "set_dev_observe",
 ]

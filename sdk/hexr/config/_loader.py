@@ -21,14 +21,21 @@ import yaml
 from pydantic import ValidationError
 
 from hexr import _env
-from hexr._settings import published_env
+from hexr._settings import default_home, published_env
 from hexr.config._interpolate import InterpolationError, interpolate
 from hexr.config._models import ObservabilityConfig
 from hexr.errors import ConfigError
 
-__all__ = ["ENV_FIELDS", "get_observability_config", "load_observability_config"]
+__all__ = [
+    "ENV_FIELDS",
+    "get_observability_config",
+    "load_observability_config",
+    "observe_file",
+    "set_dev_observe",
+]
 
 MAX_CONFIG_BYTES = 1 << 20
+_PLATFORM = "local platform (platform.json)"
 SECTION = "observability"
 
 Path_ = tuple[str, ...]
@@ -220,7 +227,7 @@ def _apply_otel_endpoint(
         if _get(raw, ("tracing", "endpoint")):
             return
         base = _published(env).get(_env.OTEL_EXPORTER_OTLP_ENDPOINT, "")
-        source = "local platform (platform.json)"
+        source = _PLATFORM
     if not base:
         return
     if _get(raw, ("tracing", "protocol")) == "http/protobuf":
@@ -230,9 +237,37 @@ def _apply_otel_endpoint(
     sources[("tracing", "endpoint")] = source
 
 
-def _published(env: Mapping[str, str]) -> dict[str, str]:
+def _home(env: Mapping[str, str]) -> Path | None:
     home = env.get(_env.HEXR_HOME, "").strip()
-    return published_env(Path(home).expanduser() if home else None)
+    return Path(home).expanduser() if home else None
+
+
+def _published(env: Mapping[str, str]) -> dict[str, str]:
+    return published_env(_home(env))
+
+
+def observe_file(home: Path) -> Path:
+    """Where `hexr dev up --observe/--no-observe` records its choice for local agents."""
+    return home / "run" / "observe"
+
+
+def set_dev_observe(home: Path, observe: bool) -> None:
+    """Record whether agents of the local platform observe by default (``hexr dev up``)."""
+    path = observe_file(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("true\n" if observe else "false\n")
+
+
+def _dev_observe(env: Mapping[str, str]) -> bool:
+    """Observe by default while a local platform runs, unless it was started --no-observe."""
+    if not _published(env):
+        return False
+    home = _home(env)
+    try:
+        choice = observe_file(home or default_home()).read_text().strip()
+    except OSError:
+        return True
+    return choice != "false"
 
 
 def _truthy(value: Any) -> bool:
@@ -244,14 +279,17 @@ def _apply_observe(raw: dict[str, Any], env: Mapping[str, str], sources: dict[Pa
     observe = raw.get("observe")
     if observe is None:
         # Observe by default on a developer machine where `hexr dev up` runs a platform.
-        observe = bool(_published(env))
+        observe = _dev_observe(env)
         raw["observe"] = observe
     tracing = raw.setdefault("tracing", {})
     if not isinstance(tracing, dict):
         return
     if "enabled" not in tracing:
         # Tracing turns on by itself when observe is on or someone chose where spans go.
-        chosen = any(key in tracing for key in ("endpoint", "exporter"))
+        chosen = any(
+            key in tracing and not sources.get(("tracing", key), "").startswith(_PLATFORM)
+            for key in ("endpoint", "exporter")
+        )
         tracing["enabled"] = _truthy(observe) or chosen
         sources[("tracing", "enabled")] = "default"
     if _truthy(tracing["enabled"]) and not tracing.get("endpoint"):

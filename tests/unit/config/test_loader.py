@@ -274,8 +274,13 @@ def test_observe_is_default_when_a_local_platform_runs(home: Path) -> None:
     assert cfg.tracing.endpoint == "http://127.0.0.1:54317"
     off = load_observability_config(environ=_env(home, HEXR_OBSERVE="false"))
     assert off.observe is False
-    # The platform's collector is still known, so spans still have somewhere to go.
+    # The platform's collector is known, but exporting to it is what observe switches.
     assert off.tracing.endpoint == "http://127.0.0.1:54317"
+    assert off.tracing.enabled is False
+    on = load_observability_config(environ=_env(home, HEXR_OBSERVE="false",
+                                                 HEXR_TRACING_ENABLED="true"))
+    assert on.tracing.enabled is True
+    assert on.tracing.endpoint == "http://127.0.0.1:54317"
 
 
 FAILURES: list[tuple[dict[str, str], str]] = [
@@ -425,3 +430,26 @@ def test_url_endpoint_is_used_as_given(home: Path) -> None:
         environ=_env(home, HEXR_TRACING_ENDPOINT="https://c:4317", HEXR_TRACING_INSECURE="true")
     )
     assert cfg.tracing_url() == "https://c:4317"
+
+
+def test_dev_up_no_observe_turns_the_default_off(home: Path) -> None:
+    from hexr.config import observe_file, set_dev_observe
+
+    run = home / "run"
+    run.mkdir()
+    published = {"env": {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:54317"}}
+    (run / "platform.json").write_text(json.dumps(published))
+    set_dev_observe(home, False)
+    assert observe_file(home).read_text().strip() == "false"
+    assert load_observability_config(environ=_env(home)).observe is False
+    # The environment still wins over the platform's default.
+    assert load_observability_config(environ=_env(home, HEXR_OBSERVE="1")).observe is True
+    set_dev_observe(home, True)
+    assert load_observability_config(environ=_env(home)).observe is True
+
+
+def test_observe_file_alone_does_nothing_without_a_platform(home: Path) -> None:
+    from hexr.config import set_dev_observe
+
+    set_dev_observe(home, True)
+    assert load_observability_config(environ=_env(home)).observe is False
