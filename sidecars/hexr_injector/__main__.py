@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import socket
 import sys
@@ -19,6 +18,7 @@ import uvicorn
 
 from hexr.errors import HexrError
 from hexr.identity import authorize_trust_domain, default_source
+from hexr.logs import configure_logging
 from hexr_injector._config import InjectorSettings, load_config
 from hexr_injector.app import build_service, create_app
 
@@ -40,13 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port (default: $HEXR_INJECTOR_PORT, 8442)")
     parser.add_argument("--host", help="bind address (default: 127.0.0.1)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     overrides = {k: v for k, v in vars(args).items() if v is not None}
     try:
         settings = InjectorSettings(**overrides)
         if settings.config is None:
             parser.error("no config: pass --config or set HEXR_INJECTOR_CONFIG")
         config = load_config(settings.config)
+        configure_logging(
+            "injector", spiffe_id=f"spiffe://{config.trust_domain}/service/credential-injector"
+        )
         source = default_source()
         _setup_telemetry()
         if config.jwks_url:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from hexr_policy import PolicyEngine
 
 __all__ = ["CredentialService", "ExchangeBody"]
 
+_log = logging.getLogger(__name__)
 _tracer = get_tracer()
 _meter = get_meter()
 _exchanges = _meter.create_counter(
@@ -83,8 +85,10 @@ class CredentialService:
         """
         with _tracer.start_as_current_span(SPAN_CREDENTIAL_EXCHANGE, context=parent) as span:
             provider_name, service, status = "none", "unknown", "error"
+            caller_id = "unauthenticated"
             try:
                 caller, token = await self._verifier.verify(authorization)
+                caller_id = caller.spiffe_id
                 span.set_attribute("spiffe_id", caller.spiffe_id)
                 span.set_attribute(ATTR_SPIFFE_ID, caller.spiffe_id)
                 span.set_attribute(ATTR_TENANT, caller.tenant)
@@ -107,10 +111,19 @@ class CredentialService:
                     # A provider bug must still answer 502 with a safe message.
                     raise ProviderFailed() from exc
                 status = "ok"
+                _log.info(
+                    "credential issued: service=%s provider=%s caller=%s",
+                    service, provider_name, caller.spiffe_id,
+                )
             except InjectorError as exc:
                 reason = next(ERROR_TABLE[c].code for c in type(exc).__mro__ if c in ERROR_TABLE)
                 span.set_attribute("error.type", reason)
                 _failures.add(1, {"provider": provider_name, "service": service, "reason": reason})
+                # The safe message only: never the token, the body or the provider's answer.
+                _log.warning(
+                    "credential exchange refused: %s (%s) service=%s caller=%s",
+                    reason, exc.message, service, caller_id,
+                )
                 raise
             finally:
                 _exchanges.add(
