@@ -99,3 +99,35 @@ async def test_asyncio_client_authorizes_the_server(identity_service, echo_serve
         bad = source.client_ssl_context(authorize_id(other))
         with pytest.raises(ssl.SSLCertVerificationError):
             await asyncio.open_connection("127.0.0.1", port, ssl=bad)
+
+
+# spiffe-tls 0.4 itself calls deprecated py-spiffe / pyOpenSSL APIs; not ours to fix.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spiffe_tls_client_interoperates(identity_service, echo_server) -> None:
+    """The ecosystem's spiffe-tls (pyOpenSSL), unchanged, with SVIDs from our service."""
+    from spiffe import SpiffeId as PySpiffeId
+    from spiffe import X509Source
+    from spiffetls import dial
+    from spiffetls.errors import TLSConnectionError
+    from spiffetls.tlsconfig.authorize import authorize_id as spiffetls_authorize_id
+
+    server_id, port = echo_server
+    caller = identity_service.spiffe_id("tenant-a", "spiffetls")
+    with identity_service.as_workload(caller):
+        source = X509Source(socket_path=identity_service.endpoint, timeout_in_seconds=5)
+        try:
+            conn = dial(
+                f"127.0.0.1:{port}",
+                source,
+                authorize_fn=spiffetls_authorize_id(PySpiffeId(str(server_id))),
+            )
+            try:
+                conn.sendall(b"hi")
+                assert conn.recv(256).decode() == f"hello {caller}"
+            finally:
+                conn.close()
+            wrong = PySpiffeId(str(identity_service.spiffe_id("tenant-b", "other")))
+            with pytest.raises(TLSConnectionError):
+                dial(f"127.0.0.1:{port}", source, authorize_fn=spiffetls_authorize_id(wrong))
+        finally:
+            source.close()
