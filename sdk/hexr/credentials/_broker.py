@@ -55,7 +55,7 @@ class CredentialBroker:
         self._key_lock = threading.Lock()
         self._sealing_key: bytes | None = None
         if shared is not None:
-            observe_degraded(lambda: shared.degraded)
+            observe_degraded(shared)
         track_cache(self._cache.counts)
 
     @property

@@ -8,7 +8,9 @@ call costs ~4 µs, which would make an L1 hit several times slower.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Iterable
+from typing import Protocol
 
 from opentelemetry.metrics import CallbackOptions, Observation
 
@@ -107,11 +109,17 @@ shared_errors = _meter.create_counter(
     METRIC_CACHE_ERRORS, description="Failed calls to the shared credential cache"
 )
 
-_degraded_probes: list[Callable[[], bool]] = []
+# Weak: a closed, dropped store must neither leak nor keep reporting its last state.
+_degraded_stores: weakref.WeakSet[_HasDegraded] = weakref.WeakSet()
+
+
+class _HasDegraded(Protocol):
+    @property
+    def degraded(self) -> bool: ...
 
 
 def _observe_degraded(_options: CallbackOptions) -> Iterable[Observation]:
-    degraded = any(probe() for probe in list(_degraded_probes))
+    degraded = any(store.degraded for store in list(_degraded_stores))
     yield Observation(1 if degraded else 0, TIER_ATTRS["L2"])
 
 
@@ -122,6 +130,6 @@ _meter.create_observable_gauge(
 )
 
 
-def observe_degraded(probe: Callable[[], bool]) -> None:
-    """Report ``probe()`` (a store's degraded flag) through the degraded gauge."""
-    _degraded_probes.append(probe)
+def observe_degraded(store: _HasDegraded) -> None:
+    """Report ``store.degraded`` through the degraded gauge while the store lives."""
+    _degraded_stores.add(store)
