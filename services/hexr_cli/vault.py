@@ -37,14 +37,12 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 def _operator(addr: str | None, token_file: Path | None) -> Any:
-    import hvac
-
-    from hexr_vault import OperatorVault, operator_token
+    from hexr_vault import OperatorVault, operator_client, operator_token
 
     url = addr or resolve_endpoint(_env.HEXR_VAULT_ADDR)
     if not url:
         raise HexrError(f"no vault address: pass --addr or set {_env.HEXR_VAULT_ADDR}")
-    return OperatorVault(hvac.Client(url=url, token=operator_token(token_file), timeout=10))
+    return OperatorVault(operator_client(url, operator_token(token_file)))
 
 
 def _fields(pairs: list[str], json_file: str | None) -> dict[str, Any]:
@@ -178,16 +176,14 @@ def enroll(
     token_file: TokenFile = None,
 ) -> None:
     """Let AGENT of TENANT log in: its ACL policy (from Rego) and JWT role (idempotent)."""
-    import hvac
-
-    from hexr_vault import enroll_agent, operator_token
+    from hexr_vault import enroll_agent, operator_client, operator_token
 
     url = addr or resolve_endpoint(_env.HEXR_VAULT_ADDR)
     try:
         if not url:
             raise HexrError(f"no vault address: pass --addr or set {_env.HEXR_VAULT_ADDR}")
         data = json.loads(policy_data.read_text()) if policy_data else None
-        client = hvac.Client(url=url, token=operator_token(token_file), timeout=10)
+        client = operator_client(url, operator_token(token_file))
         changes = enroll_agent(client, tenant, agent, trust_domain=trust_domain,
                                policy_data=data)
     except (HexrError, OSError, ValueError) as exc:

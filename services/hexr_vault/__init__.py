@@ -8,7 +8,7 @@ from hexr_vault._acl import agent_policy, injector_policy
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
 from hexr_vault._local import discover_issuer, enroll_agent, run_bootstrap
 from hexr_vault._operator import OperatorVault
-from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE, operator_token
+from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE, operator_client, operator_token
 from hexr_vault._platform_hook import bootstrap_local_openbao, enroll_local_agent
 from hexr_vault._rules import DEFAULT_POLICY, AgentGrants, AgentPathRules
 
@@ -26,6 +26,7 @@ __all__ = [
     "enroll_agent",
     "enroll_local_agent",
     "injector_policy",
+    "operator_client",
     "operator_token",
     "run_bootstrap",
 ]

@@ -13,6 +13,7 @@ from hexr._settings import DEFAULT_TRUST_DOMAIN
 from hexr.errors import ConfigError
 from hexr.vault._layout import VaultLayout
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
+from hexr_vault._operator_token import operator_client
 from hexr_vault._rules import AgentPathRules
 from hexr_vault._rules_store import load_rules, save_rules
 
@@ -63,7 +64,7 @@ def run_bootstrap(
     trust = JwtTrust(
         issuer=issuer or discover_issuer(jwks_url), jwks_url=jwks_url, trust_domain=trust_domain
     )
-    client = hvac.Client(url=addr, token=token, timeout=_TIMEOUT)
+    client = operator_client(addr, token, _TIMEOUT)
     layout = layout or VaultLayout()
     try:
         changes = VaultBootstrap(client, trust, layout=layout).bootstrap()  # mounts first

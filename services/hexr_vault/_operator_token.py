@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hexr import _env
 from hexr._settings import default_home
 from hexr.errors import ConfigError
 
-__all__ = ["LOCAL_ROOT_TOKEN_FILE", "operator_token"]
+if TYPE_CHECKING:
+    import hvac
+
+__all__ = ["LOCAL_ROOT_TOKEN_FILE", "operator_client", "operator_token"]
 
 LOCAL_ROOT_TOKEN_FILE = Path("secrets") / "openbao-root-token"
 """Under ``$HEXR_HOME``: the local platform's OpenBao dev root token (0600)."""
@@ -40,3 +44,11 @@ def operator_token(token_file: Path | None = None) -> str:
     if not token:
         raise ConfigError(f"{path} is empty")
     return token
+
+
+def operator_client(addr: str, token: str, timeout: float = 10.0) -> hvac.Client:
+    """An hvac client for operator work, verifying TLS with ``HEXR_VAULT_CACERT`` if set."""
+    import hvac
+
+    verify: bool | str = os.environ.get(_env.HEXR_VAULT_CACERT) or True
+    return hvac.Client(url=addr, token=token, timeout=timeout, verify=verify)

@@ -10,6 +10,7 @@ from hexr import _env
 from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
 from hexr.errors import ConfigError
 from hexr_vault._local import enroll_agent, run_bootstrap
+from hexr_vault._operator_token import operator_client
 
 if TYPE_CHECKING:
     from hexr_platform import ComponentContext
@@ -47,8 +48,6 @@ def enroll_local_agent(tenant: str, agent: str, home: Path | None = None) -> lis
         ConfigError: no local OpenBao is running in ``home``.
         VaultPathError, VaultError: invalid names, or the vault refused.
     """
-    import hvac
-
     from hexr_platform import openbao_root_token
 
     home = home or default_home()
@@ -60,7 +59,7 @@ def enroll_local_agent(tenant: str, agent: str, home: Path | None = None) -> lis
         token = openbao_root_token(home)
     except OSError:
         raise ConfigError("the local OpenBao's root token file is missing") from None
-    client = hvac.Client(url=addr, token=token, timeout=10)
+    client = operator_client(addr, token)
     try:
         return enroll_agent(
             client,
