@@ -123,11 +123,14 @@ class CredentialBroker:
         deadline = time.monotonic() + self._lock_ttl
         while time.monotonic() < deadline and not shared.degraded:
             time.sleep(self._poll_interval)
+            # Read the lock state first: the holder writes the value, then unlocks, so an
+            # unlocked key read before the value means the value is there (or never comes).
+            released = not shared.locked(key)
             found = shared.get(key, sealing_key)
             if found is not None and (beat is None or found.expires_at > beat):
                 tally.add(True, "L2")
                 return found
-            if not shared.locked(key):
+            if released:
                 return None
         return None
 
