@@ -26,7 +26,7 @@ from spiffe.workloadapi.x509_context import X509Context
 from hexr.errors import IdentityError
 from hexr.identity._address import resolve_socket
 from hexr.identity._authorize import Authorizer
-from hexr.identity._errors import translate_errors
+from hexr.identity._errors import call_with_retry, translate_errors
 from hexr.identity._spiffe_id import SpiffeId
 from hexr.identity._tls import SpiffeSSLContext, load_svid
 
@@ -66,8 +66,9 @@ class IdentitySource:
         try:
             # One-shot fetch first: an unregistered caller fails fast and clearly here,
             # where X509Source would retry PermissionDenied until its timeout.
-            with translate_errors("fetching the X.509-SVID"):
-                first = self._client.fetch_x509_context()
+            first = call_with_retry(
+                "fetching the X.509-SVID", self._client.fetch_x509_context, timeout
+            )
             self._spiffe_id = SpiffeId.parse(str(first.default_svid.spiffe_id))
             with translate_errors("watching X.509-SVID rotations"):
                 self._x509 = X509Source(
@@ -116,8 +117,11 @@ class IdentitySource:
             cached = self._jwt_cache.get(audience)
             if cached is not None and time.time() < cached[1]:
                 return cached[0]
-            with translate_errors("fetching a JWT-SVID"):
-                svid = self._client.fetch_jwt_svid({audience})
+            svid = call_with_retry(
+                "fetching a JWT-SVID",
+                lambda: self._client.fetch_jwt_svid({audience}),
+                self._timeout,
+            )
             now = time.time()
             refresh_at = now + max(svid.expiry - now, 0) / 2
             with self._lock:
@@ -140,16 +144,20 @@ class IdentitySource:
         """
         if not token or not audience:
             raise IdentityError("token and audience are required")
-        with translate_errors("validating a JWT-SVID"):
-            self._client.validate_jwt_svid(token, audience)
+        call_with_retry(
+            "validating a JWT-SVID",
+            lambda: self._client.validate_jwt_svid(token, audience),
+            self._timeout,
+        )
         # The service verified the signature; decoding again only reads the claims.
         claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
         return claims
 
     def jwt_bundle_jwks(self) -> dict[str, Any]:
         """The JWT bundle of this process's trust domain as a JWKS document."""
-        with translate_errors("fetching the JWT bundle"):
-            bundles = self._client.fetch_jwt_bundles()
+        bundles = call_with_retry(
+            "fetching the JWT bundle", self._client.fetch_jwt_bundles, self._timeout
+        )
         keys: list[dict[str, Any]] = []
         for bundle in bundles.bundles:
             if str(bundle.trust_domain) != self._spiffe_id.trust_domain:

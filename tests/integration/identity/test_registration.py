@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hexr.errors import IdentityError
+from hexr.identity import IdentitySource
 from hexr_identity.registration_client import list_entries, register
 
 
@@ -124,12 +125,16 @@ def test_registrations_and_ca_survive_a_service_restart(identity_service_factory
 
     service = identity_service_factory()
     sid = service.spiffe_id("acme", "survivor")
-    with service.as_workload(sid):
+    with service.as_workload(sid), IdentitySource(service.endpoint) as source:
         with WorkloadApiClient(service.endpoint) as client:
             before = client.fetch_x509_context(timeout=5)
+        token = source.jwt_svid("vault")
         service.restart()
-        with WorkloadApiClient(service.endpoint) as client:
-            after = client.fetch_x509_context(timeout=5)
+        # A long-lived source keeps working across the restart: its channel reconnects and
+        # UNAVAILABLE during grpc's reconnect backoff is retried, not raised.
+        assert source.validate_jwt_svid(token, "vault")["sub"] == str(sid)
+        with IdentitySource(service.endpoint) as fresh:
+            after = fresh.x509_context()
     assert str(after.default_svid.spiffe_id) == str(sid)
     td = TrustDomain("hexr.local")
     assert (
