@@ -12,7 +12,7 @@ import hvac
 import pytest
 import valkey
 
-from hexr_platform import ProcessRef
+from hexr_platform import Platform, ProcessRef
 from tests.fixtures.platform import CollectorHandle, ComponentHandle, OpenBaoHandle
 
 # A minimal, valid OTLP/JSON export request: one span.
@@ -135,3 +135,12 @@ def test_first_start_moves_off_a_port_taken_meanwhile(tmp_path: Path) -> None:
             assert valkey.Valkey.from_url(handle.url).ping()
         finally:
             handle.stop()
+
+
+def test_local_platform_publishes_every_endpoint(local_platform: Platform) -> None:
+    from hexr._settings import published_env
+
+    env = published_env(local_platform.home)
+    assert valkey.Valkey.from_url(env["HEXR_VALKEY_URL"]).ping()
+    assert httpx.get(f"{env['HEXR_VAULT_ADDR']}/v1/sys/health").status_code == 200
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://127.0.0.1:")
