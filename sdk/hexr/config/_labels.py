@@ -39,10 +39,21 @@ _UNBOUNDED_WORDS = frozenset(
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
+# Identifiers whose values are bounded by the deployment, not by traffic.
+_BOUNDED_IDS = frozenset({"spiffe_id"})
+
+
 def is_unbounded_label(name: str) -> bool:
-    """Whether a label name denotes values of unbounded cardinality (ids, users, prompts)."""
-    words = re.split(r"[_\W]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
-    return any(word in _UNBOUNDED_WORDS for word in words if word)
+    """Whether a label name denotes values of unbounded cardinality (ids, users, prompts).
+
+    The last word names what the label holds (``user_id`` holds ids, ``request_model``
+    holds models), so that is the word judged.
+    """
+    snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    words = [word for word in re.split(r"[_\W]+", snake) if word]
+    if not words or any(snake.endswith(bounded) for bounded in _BOUNDED_IDS):
+        return False
+    return words[-1] in _UNBOUNDED_WORDS
 
 
 def check_const_labels(labels: dict[str, str]) -> dict[str, str]:

@@ -138,3 +138,33 @@ def test_streamed_call_separates_first_byte_from_full_response(
     assert durations["upstream_first_byte"] <= durations["upstream"]
     assert span.attributes is not None
     assert float(span.attributes[n.ATTR_LLM_COST_USD]) > 0  # type: ignore[arg-type]
+
+
+def test_no_exported_metric_uses_an_unbounded_label(
+    otel: OtelCapture, client: openai.OpenAI
+) -> None:
+    """Hexr's own instruments (agent, LLM, cost, stages, sessions) keep labels bounded."""
+    import hexr
+    from hexr.config import is_unbounded_label
+
+    @hexr.hexr_agent(name="label-audit", tenant="acme")
+    def agent() -> None:
+        with hexr.session() as s:
+            s.step()
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            client.chat.completions.create(model="mystery-model", messages=MESSAGES)
+
+    agent()
+    assert otel.handle.registry is not None
+    names: set[str] = set()
+    for family in otel.handle.registry.collect():
+        if family.name in ("target", "target_info"):  # one series per process, by design
+            continue
+        for sample in family.samples:
+            names.update(sample.labels)
+    assert {"tenant", "agent_name", "stage", "component", "status"} <= names
+    unbounded = {
+        label for label in names
+        if is_unbounded_label(label) and not label.startswith("otel_scope_")
+    }
+    assert unbounded == set()

@@ -6,13 +6,17 @@ from hexr.config import check_const_labels, is_unbounded_label
 @pytest.mark.parametrize(
     "name",
     ["user_id", "userId", "task_id", "request_id", "session", "trace_id", "prompt", "email",
-     "conversation_id", "id", "client_ip", "customerUUID"],
+     "conversation_id", "id", "client_ip", "customerUUID", "user_email", "thread"],
 )
 def test_unbounded_names_are_detected(name: str) -> None:
     assert is_unbounded_label(name)
 
 
-@pytest.mark.parametrize("name", ["environment", "region", "team", "cluster", "zone", "tier_x"])
+@pytest.mark.parametrize(
+    "name",
+    ["environment", "region", "team", "cluster", "zone", "tier_x", "gen_ai_request_model",
+     "gen_ai_token_type", "hexr_spiffe_id", "session_status", "task_state"],
+)
 def test_bounded_names_pass(name: str) -> None:
     assert not is_unbounded_label(name)
 
