@@ -40,6 +40,8 @@ def exec_workload(
     if not argv:
         raise ValueError("a command is required")
     child_env = dict(os.environ if env is None else env)
+    # The workload has no business with the registration API: do not point it there.
+    child_env.pop(_env.HEXR_IDENTITY_REGISTRATION_SOCKET, None)
     child_env[_env.SPIFFE_ENDPOINT_SOCKET] = (
         workload_socket if workload_socket.startswith("unix://") else f"unix://{workload_socket}"
     )

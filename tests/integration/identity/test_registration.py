@@ -37,11 +37,18 @@ def test_launched_child_keeps_its_pid_and_gets_the_identity(identity_service) ->
     sid = identity_service.spiffe_id("acme", "launched", "worker")
     code = (
         "import os; from hexr.identity import try_current_spiffe_id;"
-        "print(os.getpid(), try_current_spiffe_id(5), os.environ['SPIFFE_ENDPOINT_SOCKET'])"
+        "print(os.getpid(), try_current_spiffe_id(5), os.environ['SPIFFE_ENDPOINT_SOCKET'],"
+        " os.environ.get('HEXR_IDENTITY_REGISTRATION_SOCKET'))"
     )
-    child = identity_service.spawn(sid, [sys.executable, "-c", code], stdout=subprocess.PIPE)
+    child = identity_service.spawn(
+        sid,
+        [sys.executable, "-c", code],
+        env={"HEXR_IDENTITY_REGISTRATION_SOCKET": identity_service.registration_socket},
+        stdout=subprocess.PIPE,
+    )
     out, _ = child.communicate(timeout=30)
-    pid, spiffe_id, endpoint = out.decode().split()
+    pid, spiffe_id, endpoint, registration = out.decode().split()
+    assert registration == "None"  # the launcher does not hand the workload the admin API
     assert int(pid) == child.pid  # exec kept the registered pid
     assert spiffe_id == str(sid)
     assert endpoint == identity_service.endpoint
