@@ -27,7 +27,8 @@ class PolicyEngine:
     The policy is compiled once; each decision only sets the input and runs the bundle
     (~0.1 ms). Anything but a literal ``true`` (false, undefined, an evaluation error)
     is a denial. The query binds the rule to a variable because regopy reports a false
-    result as undefined, and reading expressions of an undefined result aborts the process.
+    result as undefined; results are read through ``Output.results`` because reading a
+    binding or expression of an undefined result aborts the process.
     """
 
     def __init__(
@@ -82,4 +83,6 @@ class PolicyEngine:
                 return False
             if not output.ok():
                 return False
-            return str(output.binding(_BINDING)) == "true"
+            # `results` converts to Python values; `binding()` on an undefined result
+            # aborts the process (rule without a default), so it is never called.
+            return any(result.bindings.get(_BINDING) is True for result in output.results)

@@ -48,3 +48,17 @@ def test_compile_error_is_config_error() -> None:
 def test_rule_must_be_data_reference() -> None:
     with pytest.raises(PolicyError):
         PolicyEngine({"t.rego": POLICY}, "input.allow")
+
+
+def test_rule_without_default_denies_instead_of_aborting() -> None:
+    # regopy aborts the interpreter process when an undefined binding is read; the engine
+    # must answer False for a rule that has no default and does not match.
+    no_default = "package hexr.nodefault\nimport rego.v1\nallow if { input.a == 1 }\n"
+    engine = PolicyEngine({"n.rego": no_default}, "data.hexr.nodefault.allow")
+    assert engine.allows({"a": 2}) is False
+    assert engine.allows({"a": 1}) is True
+
+
+def test_non_boolean_decision_denies() -> None:
+    engine = PolicyEngine({"s.rego": "package hexr.s\nallow := \"yes\"\n"}, "data.hexr.s.allow")
+    assert engine.allows({}) is False
