@@ -107,6 +107,16 @@ class MetricsConfig(BaseModel):
             raise ValueError("must be an absolute URL path such as /metrics")
         return value
 
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+                raise ValueError("must be an IP address or a host name") from None
+        return value
+
     @field_validator("namespace", "subsystem")
     @classmethod
     def _check_prefix(cls, value: str) -> str:
@@ -224,6 +234,13 @@ class ObservabilityConfig(BaseModel):
     def _check_name(cls, value: str | None) -> str | None:
         if value is not None and not _PRINTABLE_NAME.fullmatch(value):
             raise ValueError("must be 1..128 letters, digits or . - / : @ + _ space")
+        return value
+
+    @field_validator("prices_file")
+    @classmethod
+    def _check_prices_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("must name an existing price table file")
         return value
 
     @model_validator(mode="after")

@@ -10,6 +10,8 @@ import yaml
 from hexr import ConfigError
 from hexr.config import ENV_FIELDS, ObservabilityConfig, load_observability_config
 
+PRICES = Path(__file__).resolve().parents[3] / "sdk" / "hexr" / "telemetry" / "prices.yaml"
+
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
@@ -55,7 +57,7 @@ def test_full_yaml_section(tmp_path: Path, home: Path) -> None:
         "service_name": "billing-agent",
         "service_version": "1.2.0",
         "capture_content": True,
-        "prices_file": "/etc/hexr/prices.yaml",
+        "prices_file": str(PRICES),
         "metrics": {
             "enabled": False,
             "path": "/internal/metrics",
@@ -89,7 +91,7 @@ def test_full_yaml_section(tmp_path: Path, home: Path) -> None:
     assert cfg.service_name == "billing-agent"
     assert cfg.service_version == "1.2.0"
     assert cfg.capture_content is True
-    assert cfg.prices_file == Path("/etc/hexr/prices.yaml")
+    assert cfg.prices_file == PRICES
     m = cfg.metrics
     assert (m.enabled, m.path, m.host, m.port) == (False, "/internal/metrics", "10.1.2.3", 9464)
     assert m.prefix == "acme_agents"
@@ -116,7 +118,7 @@ ENV_CASES: list[tuple[str, str, str, Any]] = [
     ("HEXR_SERVICE_NAME", "svc-a", "service_name", "svc-a"),
     ("HEXR_SERVICE_VERSION", "2.0", "service_version", "2.0"),
     ("HEXR_CAPTURE_CONTENT", "1", "capture_content", True),
-    ("HEXR_PRICES_FILE", "/tmp/p.yaml", "prices_file", Path("/tmp/p.yaml")),
+    ("HEXR_PRICES_FILE", "PRICES", "prices_file", "PRICES"),
     ("HEXR_METRICS_ENABLED", "false", "metrics.enabled", False),
     ("HEXR_METRICS_PATH", "/m", "metrics.path", "/m"),
     ("HEXR_METRICS_HOST", "10.1.2.3", "metrics.host", "10.1.2.3"),
@@ -160,6 +162,8 @@ def _read(cfg: ObservabilityConfig, dotted: str) -> Any:
 def test_each_env_variable_sets_its_field(
     home: Path, name: str, raw: str, dotted: str, expected: Any
 ) -> None:
+    if raw == "PRICES":
+        raw, expected = str(PRICES), PRICES
     env = {name: raw}
     if name == "HEXR_METRICS_BASIC_AUTH_USERNAME":
         env["HEXR_METRICS_BASIC_AUTH_PASSWORD"] = "pw"
@@ -288,6 +292,9 @@ FAILURES: list[tuple[dict[str, str], str]] = [
     ({"HEXR_SERVICE_NAME": "bad\nname"}, "observability.service_name"),
     ({"HEXR_SERVICE_VERSION": "v" * 200}, "observability.service_version"),
     ({"HEXR_CAPTURE_CONTENT": "perhaps"}, "observability.capture_content"),
+    ({"HEXR_PRICES_FILE": "/nonexistent/prices.yaml"}, "observability.prices_file"),
+    ({"HEXR_METRICS_HOST": "bad host"}, "observability.metrics.host"),
+    ({"HEXR_METRICS_HOST": "-leading.dash"}, "observability.metrics.host"),
     ({"HEXR_METRICS_ENABLED": "sometimes"}, "observability.metrics.enabled"),
     ({"HEXR_METRICS_PATH": "metrics"}, "observability.metrics.path"),
     ({"HEXR_METRICS_PATH": "/a b"}, "observability.metrics.path"),
