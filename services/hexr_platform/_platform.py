@@ -107,6 +107,7 @@ class Platform:
         names = [spec.name for spec in self.specs]
         if len(set(names)) != len(names):
             raise PlatformError(f"duplicate component names in {names}")
+        _check_acyclic(self.specs)
 
     # --- up ---------------------------------------------------------------------
 
@@ -204,35 +205,40 @@ class Platform:
     ) -> None:
         """Start planned components in parallel, each once its dependencies are healthy."""
         done = {name: threading.Event() for name in plan}
-        healthy: set[str] = set(result.already_running)
+        healthy: set[str] = set(result.already_running) - set(result.unhealthy)
         guard = threading.Lock()
 
-        def run(name: str) -> None:
+        def start(name: str) -> RunningComponent:
             spec, restart = plan[name]
+            for dep in spec.depends_on:
+                if dep in done:
+                    done[dep].wait()
+                if dep not in healthy:
+                    raise PlatformError(f"dependency {dep} is not running")
+            self._on_event(Event(name, "restarting" if restart else "starting"))
+            return start_component(spec, contexts[name])
+
+        def run(name: str) -> None:
             try:
-                for dep in spec.depends_on:
-                    if dep in done:
-                        done[dep].wait()
-                    if dep not in healthy:
-                        raise PlatformError(f"dependency {dep} is not running")
-                self._on_event(Event(name, "restarting" if restart else "starting"))
-                running = start_component(spec, contexts[name])
-            except PlatformError as exc:
+                running = start(name)
                 with guard:
-                    result.failed[name] = str(exc)
-                self._on_event(Event(name, "failed", str(exc)))
+                    state.components[name] = _record(running)
+                    healthy.add(name)
+                    (result.restarted if plan[name][1] else result.started).append(name)
+                    state.save(self.home)  # if `up` itself dies, `down` can still stop it
+                metrics_path = plan[name][0].metrics_path
+                if metrics_path is not None:  # the local Prometheus picks this file up
+                    address = f"{running.ctx.host}:{running.ctx.port}"
+                    write_targets(self.home, name, [address], metrics_path)
+                self._on_event(Event(name, "healthy", running.address))
+            except Exception as exc:  # noqa: BLE001 - one component's failure (or a bug in
+                # its spec) is reported and must never leave its dependants waiting forever
+                message = str(exc) if isinstance(exc, PlatformError) else f"{name}: {exc!r}"
+                with guard:
+                    result.failed[name] = message
+                self._on_event(Event(name, "failed", message))
+            finally:
                 done[name].set()
-                return
-            if spec.metrics_path is not None:
-                write_targets(self.home, name, [f"{running.ctx.host}:{running.ctx.port}"],
-                              spec.metrics_path)
-            with guard:
-                state.components[name] = _record(running)
-                healthy.add(name)
-                (result.restarted if restart else result.started).append(name)
-                state.save(self.home)  # a crash of `up` itself still leaves a stoppable record
-            self._on_event(Event(name, "healthy", running.address))
-            done[name].set()
 
         if not plan:
             return
@@ -315,6 +321,27 @@ class Platform:
                     (targets_dir(self.home) / f"{name}.json").unlink()
             remove_state(self.home)
         return alive
+
+
+def _check_acyclic(specs: Sequence[ComponentSpec]) -> None:
+    """Reject dependency cycles, which would make ``up`` wait forever."""
+    deps = {spec.name: spec.depends_on for spec in specs}
+    visiting: set[str] = set()
+    finished: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in finished or name not in deps:
+            return
+        if name in visiting:
+            raise PlatformError(f"dependency cycle: {' -> '.join((*path, name))}")
+        visiting.add(name)
+        for dep in deps[name]:
+            visit(dep, (*path, name))
+        visiting.discard(name)
+        finished.add(name)
+
+    for spec in specs:
+        visit(spec.name, ())
 
 
 def _record(running: RunningComponent) -> ComponentRecord:

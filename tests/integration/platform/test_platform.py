@@ -24,6 +24,7 @@ from hexr_platform import (
     ComponentSpec,
     ComponentState,
     Platform,
+    PlatformError,
     ProcessRef,
     get_spec,
     http_ok,
@@ -323,3 +324,28 @@ def test_selected_component_brings_its_dependencies(make_platform) -> None:  # t
     platform = make_platform(specs=[get_spec("valkey"), get_spec("pushgateway"), web])
     result = platform.up(["web"])
     assert sorted(result.started) == ["valkey", "web"]
+
+
+def test_dependency_cycle_is_rejected(tmp_path: Path) -> None:
+    def spec(name: str, dep: str) -> ComponentSpec:
+        return ComponentSpec(
+            name=name, locate=lambda: "x", argv=lambda c, e: [e], health=http_ok("/"),
+            depends_on=(dep,),
+        )
+
+    with pytest.raises(PlatformError, match="dependency cycle: a -> b -> a"):
+        Platform(tmp_path, specs=[spec("a", "b"), spec("b", "a")])
+
+
+def test_bug_in_a_spec_fails_that_component_only(make_platform) -> None:  # type: ignore[no-untyped-def]
+    def broken_argv(ctx: object, exe: str) -> list[str]:
+        raise KeyError("no-such-port")
+
+    broken = ComponentSpec(name="broken", locate=lambda: sys.executable, argv=broken_argv,
+                           health=http_ok("/"))
+    child = ComponentSpec(name="child", locate=lambda: sys.executable,
+                          argv=lambda c, e: [e], health=http_ok("/"), depends_on=("broken",))
+    result = make_platform(specs=[get_spec("valkey"), broken, child]).up()
+    assert "no-such-port" in result.failed["broken"]
+    assert "dependency broken" in result.failed["child"]
+    assert result.started == ["valkey"]

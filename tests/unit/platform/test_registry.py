@@ -34,10 +34,13 @@ def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
         assert "0.0.0.0" not in joined, spec.name  # noqa: S104 - asserting its absence
         if spec.ports:
             assert "127.0.0.1" in joined, f"{spec.name} must bind loopback explicitly"
-        for port in contexts[spec.name].ports.values():
-            # The port appears as its own argument or as the end of host:port / --flag=port.
+        ctx = contexts[spec.name]
+        ctx.secrets_dir.mkdir(parents=True, exist_ok=True)
+        # A port is passed as an argument (alone, host:port or --flag=port) or through env.
+        passed = [*argv, *spec.process_env(ctx).values()]
+        for port in ctx.ports.values():
             assert any(
-                tok == str(port) or tok.endswith((f":{port}", f"={port}")) for tok in argv
+                tok == str(port) or tok.endswith((f":{port}", f"={port}")) for tok in passed
             ), spec.name
 
 
