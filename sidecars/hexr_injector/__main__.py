@@ -33,6 +33,19 @@ def _setup_telemetry() -> None:
     setup(TelemetrySettings.from_env(service_name=service))
 
 
+def _listen_socket(host: str, port: int) -> socket.socket:
+    # proto must be IPPROTO_TCP (not 0, as socket.create_server leaves it): asyncio sets
+    # TCP_NODELAY on accepted connections only then, and without it every response waits
+    # ~40 ms for a delayed ACK (Nagle).
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the injector until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m hexr_injector", description=__doc__)
@@ -71,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     # The identity SDK reloads this context in place on every SVID rotation.
     uv_config.ssl = ssl_context
     # Bind here so port 0 works and the ready line names the real port before serving.
-    sock = socket.create_server((settings.host, settings.port))
+    sock = _listen_socket(settings.host, settings.port)
     port = sock.getsockname()[1]
     print(json.dumps({"url": f"https://{settings.host}:{port}"}), flush=True)
     uvicorn.Server(uv_config).run(sockets=[sock])
