@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import jwt
 
+from hexr.errors import HexrError
 from hexr_injector._spiffe import Caller, caller_from_subject
 from hexr_injector.errors import Unauthenticated
 
@@ -71,7 +72,7 @@ class JwksKeys:
         try:
             document = await self._fetch()
             keyset = jwt.PyJWKSet.from_dict(document)
-        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError):
+        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError, HexrError):
             # Keep the last good bundle: an unreachable JWKS must not drop trusted keys.
             return
         self._keys = {k.key_id: k.key for k in keyset.keys if k.key_id}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hexr.errors import IdentityError
 from hexr_injector._auth import JwksKeys, JwtVerifier
 from hexr_injector.errors import Unauthenticated
 from tests.fixtures.injector import INJECTOR_AUDIENCE, ISSUER, TokenMint, agent_id
@@ -20,7 +21,8 @@ class Bundle:
     async def __call__(self) -> dict[str, Any]:
         self.fetches += 1
         if self.down:
-            raise ValueError("identity service unreachable")
+            # What the Workload API source raises when the identity service is gone.
+            raise IdentityError("identity service unreachable")
         return {"keys": [k for m in self.mints for k in m.jwks["keys"]]}
 
 
