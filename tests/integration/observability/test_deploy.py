@@ -179,3 +179,83 @@ def test_prometheus_scrapes_protected_metrics_only_with_credentials(prometheus: 
         f"{prometheus}/api/v1/query", params={"query": "hexr_deploy_probe_total"}, timeout=5
     ).json()["data"]["result"]
     assert {r["metric"]["job"] for r in probe} == {"hexr-basic-auth", "hexr-bearer"}
+
+
+COST_RULES = ROOT / "deploy" / "prometheus" / "cost-rules.yml"
+
+
+def test_cost_rules_pass_promtool_check() -> None:
+    result = subprocess.run(
+        [PROMTOOL, "check", "rules", str(COST_RULES)], capture_output=True, text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cost_rules_compute_hourly_cost_budget_burn_and_alert(tmp_path: Path) -> None:
+    # Tenant "example" (budget 5 USD/h) spends 0.125 USD per minute = 7.5 USD/h: burn 1.5.
+    # Tenant "frugal" has no budget rule: no burn series, no alert. (Binary fractions keep
+    # promtool's exact float comparison exact.)
+    tests = {
+        "rule_files": [str(COST_RULES)],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": 'hexr_llm_cost_usd_total{tenant="example",agent_name="a"}',
+                 "values": "0+0.0625x120"},
+                {"series": 'hexr_llm_cost_usd_total{tenant="example",agent_name="b"}',
+                 "values": "0+0.0625x120"},
+                {"series": 'hexr_llm_cost_usd_total{tenant="frugal",agent_name="c"}',
+                 "values": "0+0.015625x120"},
+                {"series": 'hexr_llm_unpriced_calls_total{tenant="frugal",'
+                           'gen_ai_request_model="mystery"}',
+                 "values": "0+1x120"},
+                {"series": 'hexr_agent_sessions_total{tenant="example",status="completed"}',
+                 "values": "0+3x120"},
+                {"series": 'hexr_agent_sessions_total{tenant="example",status="failed"}',
+                 "values": "0+1x120"},
+            ],
+            "promql_expr_test": [
+                {"expr": "hexr:llm_cost_usd:increase1h", "eval_time": "90m",
+                 "exp_samples": [{"labels": 'hexr:llm_cost_usd:increase1h{tenant="example"}',
+                                  "value": 7.5},
+                                 {"labels": 'hexr:llm_cost_usd:increase1h{tenant="frugal"}',
+                                  "value": 0.9375}]},
+                {"expr": "hexr:llm_budget_burn:ratio1h", "eval_time": "90m",
+                 "exp_samples": [{"labels": 'hexr:llm_budget_burn:ratio1h{tenant="example"}',
+                                  "value": 1.5}]},
+                {"expr": "hexr:agent_session_completion:ratio1h", "eval_time": "90m",
+                 "exp_samples": [{"labels":
+                                  'hexr:agent_session_completion:ratio1h{tenant="example"}',
+                                  "value": 0.75}]},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "90m", "alertname": "HexrTenantLLMBudgetExceeded",
+                 "exp_alerts": [{
+                     "exp_labels": {"severity": "warning", "tenant": "example"},
+                     "exp_annotations": {
+                         "summary": "Tenant example spent more than its hourly LLM budget",
+                         "description": "LLM cost over the last hour is 150% of the tenant's"
+                         " hourly budget (hexr:tenant_llm_budget_usd:hourly).",
+                     },
+                 }]},
+                {"eval_time": "90m", "alertname": "HexrLLMUnpricedCalls",
+                 "exp_alerts": [{
+                     "exp_labels": {"severity": "info", "tenant": "frugal",
+                                    "gen_ai_request_model": "mystery"},
+                     "exp_annotations": {
+                         "summary": "Model mystery has no price; its cost is not counted",
+                         "description": "Add the model to the price table (HEXR_PRICES_FILE)"
+                         " so tenant frugal's spend is complete.",
+                     },
+                 }]},
+            ],
+        }],
+    }
+    path = tmp_path / "cost-rules-test.yml"
+    path.write_text(yaml.safe_dump(tests))
+    result = subprocess.run(
+        [PROMTOOL, "test", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
