@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,6 +45,8 @@ def run(
     except HexrError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if env.get(_env.HEXR_VAULT_ADDR):
+        _enroll_in_vault(tenant, agent, home)
     try:
         exec_workload(
             spiffe_id,
@@ -62,3 +65,17 @@ def run(
     except OSError as exc:
         typer.echo(f"error: cannot run {command[0]}: {exc.strerror or exc}", err=True)
         raise typer.Exit(126) from None
+
+
+def _enroll_in_vault(tenant: str, agent: str, home: Path) -> None:
+    """Give the agent its vault role and policy, so ``hexr.vault`` works with no token.
+
+    Best effort: an agent that never touches the vault must still run when the local
+    OpenBao is unhealthy, so a failure is reported and the launch goes on.
+    """
+    from hexr_vault import enroll_local_agent
+
+    try:
+        enroll_local_agent(tenant, agent, home)
+    except HexrError as exc:
+        typer.echo(f"warning: vault enrollment failed, hexr.vault will be denied: {exc}", err=True)

@@ -114,3 +114,49 @@ def test_dev_up_then_run_with_the_platform_identity_component(tmp_path) -> None:
         assert out.stdout.decode().split()[1] == "spiffe://hexr.local/agent/acme/local/main"
     finally:
         subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
+
+
+_READ_SECRET = "import hexr.vault; print(hexr.vault.get('shared/db')['password'])"
+
+
+def test_dev_run_agent_reads_its_tenant_secret_with_no_token(tmp_path) -> None:
+    """The documented local flow: up, seed as operator, run the agent; nothing else."""
+    home = tmp_path / "home"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HEXR_", "VAULT_", "BAO_")) and k != _env.SPIFFE_ENDPOINT_SOCKET
+    }
+    env[_env.HEXR_HOME] = str(home)
+    up = subprocess.run(
+        [HEXR, "dev", "up", "-c", "openbao"], env=env, capture_output=True, timeout=90
+    )
+    try:
+        assert up.returncode == 0, up.stdout.decode() + up.stderr.decode()
+        seeded = subprocess.run(
+            [HEXR, "vault", "put", "acme", "shared/db", "password=e2e-pw-31337"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert seeded.returncode == 0, seeded.stderr.decode()
+        own = subprocess.run(
+            [HEXR, "dev", "run", "--tenant", "acme", "--agent", "bot", "--",
+             sys.executable, "-c", _READ_SECRET],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert own.returncode == 0, own.stderr.decode()
+        assert own.stdout.decode().strip() == "e2e-pw-31337"
+        other = subprocess.run(
+            [HEXR, "dev", "run", "--tenant", "globex", "--agent", "bot", "--",
+             sys.executable, "-c", _READ_SECRET],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert other.returncode != 0
+        assert b"e2e-pw-31337" not in other.stdout + other.stderr
+    finally:
+        subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
