@@ -43,12 +43,14 @@ def _probe(env: dict[str, str], mode: str = "spans") -> subprocess.CompletedProc
 
 
 def test_console_exporter_prints_spans(base_env: dict[str, str]) -> None:
-    result = _probe({**base_env, "HEXR_TRACING_EXPORTER": "console"})
+    result = _probe({**base_env, "HEXR_TRACING_EXPORTER": "console",
+                     "HEXR_SERVICE_NAME": "billing", "HEXR_SERVICE_VERSION": "1.2.3"})
     assert result.returncode == 0, result.stderr
     span = json.loads(result.stdout)
     assert span["name"] == "probe.work"
     assert span["attributes"]["probe.answer"] == 42
-    assert span["resource"]["attributes"]["service.name"] == "probe"
+    assert span["resource"]["attributes"]["service.name"] == "billing"
+    assert span["resource"]["attributes"]["service.version"] == "1.2.3"
 
 
 def test_headers_with_env_interpolation_reach_otlp_grpc_receiver(

@@ -165,3 +165,34 @@ def test_reads_process_config_when_none_given(monkeypatch: pytest.MonkeyPatch,
     finally:
         monkeypatch.delenv("HEXR_LOG_LEVEL")
         get_observability_config(reload=True)
+
+
+def test_running_agent_labels_lines_without_binding() -> None:
+    from hexr._agent import AgentInfo, _current
+
+    stream = io.StringIO()
+    configure_logging("agent", _config(), stream=stream)
+    token = _current.set(AgentInfo(name="planner", tenant="globex", framework="none",
+                                   role="main"))
+    try:
+        logging.getLogger("lib").info("inside the agent")
+        with log_context(tenant="explicit"):
+            get_logger().info("bound wins")
+    finally:
+        _current.reset(token)
+    inside, bound = _lines(stream)
+    assert (inside["tenant"], inside["agent"]) == ("globex", "planner")
+    assert (bound["tenant"], bound["agent"]) == ("explicit", "planner")
+
+
+def test_ensure_logging_configures_once() -> None:
+    from hexr.logs import _setup as setup_module
+    from hexr.logs import ensure_logging
+
+    setup_module._configured = False
+    ensure_logging("agent")
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "_hexr_handler", False)]
+    assert len(handlers) == 1
+    ensure_logging("other-component")
+    again = [h for h in logging.getLogger().handlers if getattr(h, "_hexr_handler", False)]
+    assert again == handlers
