@@ -113,6 +113,20 @@ class RunningComponent:
                 raise ComponentStartError(self._failure("did not become healthy in time"))
             time.sleep(_POLL_S)
 
+    def finish_start(self) -> None:
+        """Run the spec's ``post_start`` hook; on failure stop the process.
+
+        Raises:
+            ComponentStartError: The hook failed (the process is stopped).
+        """
+        if self.spec.post_start is None:
+            return
+        try:
+            self.spec.post_start(self.ctx)
+        except Exception as exc:
+            self.stop(grace_s=1.0)
+            raise ComponentStartError(f"{self.name} post-start hook failed: {exc}") from exc
+
     def stop(self, grace_s: float = 5.0) -> None:
         """Stop the process group (SIGTERM, then SIGKILL after ``grace_s``); idempotent."""
         self.process.stop(grace_s)
@@ -132,6 +146,7 @@ def start_component(
     extra_env: Mapping[str, str] | None = None,
     die_with_parent: bool = False,
     wait: bool = True,
+    post_start: bool = True,
 ) -> RunningComponent:
     """Start ``spec`` detached in ``ctx`` and (by default) wait until it is healthy.
 
@@ -140,7 +155,9 @@ def start_component(
         ctx: Its ports and directories.
         extra_env: Extra environment for the process (on top of the caller's).
         die_with_parent: Kill the process when the calling thread dies (test fixtures).
-        wait: Wait for the health check and run ``post_start``.
+        wait: Wait for the health check.
+        post_start: Also run the spec's ``post_start`` hook (needs ``wait``); a caller
+            that must first wait for ``post_start_after`` calls `finish_start` itself.
 
     Returns:
         The running component.
@@ -176,12 +193,9 @@ def start_component(
         return running
     try:
         running.wait_healthy()
-        if spec.post_start is not None:
-            spec.post_start(ctx)
     except ComponentStartError:
         running.stop(grace_s=1.0)
         raise
-    except Exception as exc:
-        running.stop(grace_s=1.0)
-        raise ComponentStartError(f"{spec.name} post-start hook failed: {exc}") from exc
+    if post_start:
+        running.finish_start()
     return running

@@ -145,7 +145,8 @@ class Platform:
             if name in wanted:
                 continue
             wanted.add(name)
-            pending.extend(dep for dep in by_name[name].depends_on if dep in by_name)
+            spec = by_name[name]
+            pending.extend(d for d in (*spec.depends_on, *spec.post_start_after) if d in by_name)
         return [spec for spec in self.specs if spec.name in wanted]
 
     def _plan(
@@ -208,15 +209,25 @@ class Platform:
         healthy: set[str] = set(result.already_running) - set(result.unhealthy)
         guard = threading.Lock()
 
-        def start(name: str) -> RunningComponent:
-            spec, restart = plan[name]
-            for dep in spec.depends_on:
+        def wait_for(deps: tuple[str, ...]) -> None:
+            for dep in deps:
                 if dep in done:
                     done[dep].wait()
                 if dep not in healthy:
                     raise PlatformError(f"dependency {dep} is not running")
+
+        def start(name: str) -> RunningComponent:
+            spec, restart = plan[name]
+            wait_for(spec.depends_on)
             self._on_event(Event(name, "restarting" if restart else "starting"))
-            return start_component(spec, contexts[name])
+            running = start_component(spec, contexts[name], post_start=False)
+            try:
+                wait_for(spec.post_start_after)
+            except PlatformError:
+                running.stop(grace_s=1.0)
+                raise
+            running.finish_start()
+            return running
 
         def run(name: str) -> None:
             try:
@@ -325,7 +336,7 @@ class Platform:
 
 def _check_acyclic(specs: Sequence[ComponentSpec]) -> None:
     """Reject dependency cycles, which would make ``up`` wait forever."""
-    deps = {spec.name: spec.depends_on for spec in specs}
+    deps = {spec.name: (*spec.depends_on, *spec.post_start_after) for spec in specs}
     visiting: set[str] = set()
     finished: set[str] = set()
 

@@ -13,7 +13,9 @@ start order follows ``depends_on``, independent components start in parallel):
 - ``publish``: env variables (names from `hexr._env`) written to ``platform.json`` so
   agents find the component with zero configuration.
 - ``process_env``: secrets for the process (never in argv, which every user can read).
-- ``post_start``: runs once healthy (e.g. the vault bootstrap after OpenBao).
+- ``post_start``: runs once healthy (e.g. the vault bootstrap after OpenBao);
+  ``post_start_after`` names components the hook needs, while the process itself starts
+  at once (``depends_on`` delays the process start instead).
 - ``metrics_path``: set when the component serves Prometheus metrics; the local
   Prometheus then scrapes it.
 

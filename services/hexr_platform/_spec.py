@@ -86,6 +86,8 @@ class ComponentSpec:
             because ``/proc/PID/cmdline`` is world-readable while ``environ`` is not).
         prepare: Writes config files before start (runs on every start).
         post_start: Runs once the component is healthy (e.g. vault bootstrap).
+        post_start_after: Components that must be healthy before ``post_start`` runs; unlike
+            ``depends_on`` the process itself starts right away, in parallel with them.
         depends_on: Components that must be healthy before this one starts.
         optional: When True and not installed, ``up`` reports and continues.
         install_hint: What to run to install a missing binary.
@@ -104,6 +106,7 @@ class ComponentSpec:
     process_env: Callable[[ComponentContext], dict[str, str]] = _no_env
     prepare: Callable[[ComponentContext], None] | None = None
     post_start: Callable[[ComponentContext], None] | None = None
+    post_start_after: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     optional: bool = False
     install_hint: str = ""

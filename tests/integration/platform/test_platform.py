@@ -349,3 +349,33 @@ def test_bug_in_a_spec_fails_that_component_only(make_platform) -> None:  # type
     assert "no-such-port" in result.failed["broken"]
     assert "dependency broken" in result.failed["child"]
     assert result.started == ["valkey"]
+
+
+def test_post_start_after_starts_the_process_early_and_the_hook_late(make_platform) -> None:  # type: ignore[no-untyped-def]
+    marks: dict[str, float] = {}
+
+    def slow_health(ctx: object) -> bool:
+        # Healthy only 0.5 s after the first probe, so the early start is measurable.
+        first = marks.setdefault("slow_probe", time.monotonic())
+        return time.monotonic() - first > 0.5
+
+    slow = ComponentSpec(
+        name="slow",
+        locate=python_module("http.server"),
+        argv=lambda ctx, exe: [exe, "-m", "http.server", "--bind", ctx.host, str(ctx.port)],
+        health=slow_health,
+    )
+    early = ComponentSpec(
+        name="early",
+        locate=python_module("http.server"),
+        argv=lambda ctx, exe: [exe, "-m", "http.server", "--bind", ctx.host, str(ctx.port)],
+        health=http_ok("/"),
+        post_start=lambda ctx: marks.setdefault("hook", time.monotonic()) and None,
+        post_start_after=("slow",),
+    )
+    platform = make_platform(specs=[slow, early])
+    result = platform.up()
+    assert result.ok, result.failed
+    started = PlatformState.load(platform.home).components
+    assert started["early"].started_at - started["slow"].started_at < 0.4, "started in parallel"
+    assert marks["hook"] - marks["slow_probe"] > 0.5, "the hook waited for `slow` to be healthy"
