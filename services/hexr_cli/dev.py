@@ -114,7 +114,10 @@ def up(component: Components = None, observe: Observe = True) -> None:
 
 
 def _render(statuses: list[ComponentStatus]) -> Table:
-    table = Table("component", "state", "pid", "address", "uptime", box=None)
+    table = Table("component", "state", "pid", box=None)
+    # Addresses (unix socket paths) are what users copy: never cut them with an ellipsis.
+    table.add_column("address", overflow="fold")
+    table.add_column("uptime")
     for st in statuses:
         uptime = "" if st.uptime_s is None else _duration(st.uptime_s)
         state = f"[{_STATE_STYLE[st.state]}]{st.state.value}"
