@@ -231,17 +231,18 @@ class LLMCall:
         self.result = CallResult(bool(hooks) or tel.capture_content)
         self._done = False
         self._first_chunk = False
-        span = tel.tracer.start_span(n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT)
-        if span.is_recording():
-            span.set_attributes(tel._static)
-            if agent is not None:
-                span.set_attribute(n.ATTR_AGENT_NAME, agent.name)
-                span.set_attribute(n.ATTR_TENANT, agent.tenant)
-            span.set_attributes(tel.adapter.request_attributes(kwargs))
-            if stream:
-                span.set_attribute(n.ATTR_LLM_STREAMING, True)
-            if tel.capture_content:
-                span.set_attribute(n.ATTR_GENAI_PROMPT, _clip(tel.adapter.messages(kwargs)))
+        # One attribute dict at start: the SDK validates it once instead of per call.
+        attrs = {**tel._static, **tel.adapter.request_attributes(kwargs)}
+        if agent is not None:
+            attrs[n.ATTR_AGENT_NAME] = agent.name
+            attrs[n.ATTR_TENANT] = agent.tenant
+        if stream:
+            attrs[n.ATTR_LLM_STREAMING] = True
+        if tel.capture_content:
+            attrs[n.ATTR_GENAI_PROMPT] = _clip(tel.adapter.messages(kwargs))
+        span = tel.tracer.start_span(
+            n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT, attributes=attrs
+        )
         self.span = span
         self._token: object | None = None
         self.started = perf_counter()
@@ -389,18 +390,20 @@ class LLMCall:
 
 
 def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
+    attrs: dict[str, Any] = {}
     if result.response_id is not None:
-        span.set_attribute(n.ATTR_GENAI_RESPONSE_ID, result.response_id)
+        attrs[n.ATTR_GENAI_RESPONSE_ID] = result.response_id
     if result.response_model is not None:
-        span.set_attribute(n.ATTR_GENAI_RESPONSE_MODEL, result.response_model)
+        attrs[n.ATTR_GENAI_RESPONSE_MODEL] = result.response_model
     if result.finish_reasons:
-        span.set_attribute(n.ATTR_GENAI_RESPONSE_FINISH_REASONS, result.finish_reasons)
+        attrs[n.ATTR_GENAI_RESPONSE_FINISH_REASONS] = result.finish_reasons
     if result.input_tokens is not None:
-        span.set_attribute(n.ATTR_GENAI_USAGE_INPUT_TOKENS, result.input_tokens)
+        attrs[n.ATTR_GENAI_USAGE_INPUT_TOKENS] = result.input_tokens
     if result.output_tokens is not None:
-        span.set_attribute(n.ATTR_GENAI_USAGE_OUTPUT_TOKENS, result.output_tokens)
+        attrs[n.ATTR_GENAI_USAGE_OUTPUT_TOKENS] = result.output_tokens
     if capture_content and result.text is not None:
-        span.set_attribute(n.ATTR_GENAI_COMPLETION, "".join(result.text)[:CONTENT_LIMIT])
+        attrs[n.ATTR_GENAI_COMPLETION] = "".join(result.text)[:CONTENT_LIMIT]
+    span.set_attributes(attrs)  # one lock and validation pass for all of them
 
 
 def _clip(messages: Sequence[Any]) -> str:
