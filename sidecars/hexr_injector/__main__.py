@@ -20,6 +20,7 @@ from hexr.errors import HexrError
 from hexr.identity import authorize_trust_domain, default_source
 from hexr.logs import configure_logging
 from hexr_injector._config import InjectorSettings, load_config
+from hexr_injector._peer import PeerIdentityH11Protocol
 from hexr_injector.app import build_service, create_app
 
 
@@ -71,14 +72,20 @@ def main(argv: list[str] | None = None) -> int:
             async def jwks() -> dict[str, object]:
                 return await anyio.to_thread.run_sync(source.jwt_bundle_jwks)
 
-        service = build_service(settings, config, jwks=jwks)
+        service = build_service(settings, config, jwks=jwks, bind_to_peer=True)
         ssl_context = source.server_ssl_context(authorize_trust_domain(config.trust_domain))
     except HexrError as exc:
         print(f"hexr-injector: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings, service=service)
     uv_config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        # Carries the mTLS peer's SPIFFE ID into each request (token binding).
+        http=PeerIdentityH11Protocol,
     )
     uv_config.load()
     # The identity SDK reloads this context in place on every SVID rotation.

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hexr_injector._peer import peer_of
 from hexr_injector._service import CredentialService
 from hexr_injector.errors import PayloadTooLarge
 
@@ -38,12 +39,16 @@ def create_exchange_routes(service: CredentialService, max_body_bytes: int) -> l
     async def exchange(request: Request) -> Response:
         body = await read_bounded(request, max_body_bytes)
         parent = propagate.extract(request.headers)
-        answer = await service.exchange(request.headers.get("authorization"), body, parent)
+        answer = await service.exchange(
+            request.headers.get("authorization"), body, parent, peer_of(request.scope)
+        )
         return JSONResponse(answer, headers={"cache-control": "no-store"})
 
     async def sealing_key(request: Request) -> Response:
         await read_bounded(request, max_body_bytes)
-        answer = await service.sealing_key(request.headers.get("authorization"))
+        answer = await service.sealing_key(
+            request.headers.get("authorization"), peer_of(request.scope)
+        )
         return JSONResponse(answer, headers={"cache-control": "no-store"})
 
     return [

@@ -33,6 +33,7 @@ from hexr_injector.errors import (
     InvalidRequest,
     PolicyDenied,
     ProviderFailed,
+    Unauthenticated,
     UnknownService,
 )
 from hexr_injector.providers import ExchangeRequest, Provider
@@ -69,14 +70,30 @@ class CredentialService:
         policy: PolicyEngine,
         providers: Mapping[str, Provider],
         sealing: SealingKeys,
+        *,
+        bind_to_peer: bool = False,
     ) -> None:
+        self._bind_to_peer = bind_to_peer
         self._verifier = verifier
         self._policy = policy
         self._providers = dict(providers)
         self._sealing = sealing
 
+    async def _caller(self, authorization: str | None, peer: str | None) -> tuple[Caller, str]:
+        caller, token = await self._verifier.verify(authorization)
+        if peer is None and self._bind_to_peer:
+            raise Unauthenticated("no mTLS client identity to bind the JWT-SVID to")
+        if peer is not None and peer != caller.spiffe_id:
+            # A bearer token presented over another workload's channel: leaked or replayed.
+            raise Unauthenticated("JWT-SVID subject does not match the mTLS client identity")
+        return caller, token
+
     async def exchange(
-        self, authorization: str | None, body: bytes, parent: Context | None
+        self,
+        authorization: str | None,
+        body: bytes,
+        parent: Context | None,
+        peer: str | None = None,
     ) -> dict[str, Any]:
         """Answer of ``POST /exchange``: the credential, its expiry and the sealing key.
 
@@ -87,7 +104,7 @@ class CredentialService:
             provider_name, service, status = "none", "unknown", "error"
             caller_id = "unauthenticated"
             try:
-                caller, token = await self._verifier.verify(authorization)
+                caller, token = await self._caller(authorization, peer)
                 caller_id = caller.spiffe_id
                 span.set_attribute("spiffe_id", caller.spiffe_id)
                 span.set_attribute(ATTR_SPIFFE_ID, caller.spiffe_id)
@@ -141,13 +158,15 @@ class CredentialService:
             "sealing_key": self._sealing_key(caller),
         }
 
-    async def sealing_key(self, authorization: str | None) -> dict[str, Any]:
+    async def sealing_key(
+        self, authorization: str | None, peer: str | None = None
+    ) -> dict[str, Any]:
         """Answer of ``POST /sealing-key``: the caller's L2 sealing key.
 
         Raises:
-            Unauthenticated: no valid JWT-SVID.
+            Unauthenticated: no valid JWT-SVID, or not the mTLS client's.
         """
-        caller, _ = await self._verifier.verify(authorization)
+        caller, _ = await self._caller(authorization, peer)
         return {"sealing_key": self._sealing_key(caller)}
 
     def _authorize(self, caller: Caller, request: ExchangeBody) -> None:

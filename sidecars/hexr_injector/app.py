@@ -40,8 +40,12 @@ def build_service(
     *,
     jwks: JwksFetcher | None = None,
     vault_reader: Callable[[], CredentialReader] | None = None,
+    bind_to_peer: bool = False,
 ) -> CredentialService:
     """The exchange service described by ``config``.
+
+    ``bind_to_peer`` requires every JWT-SVID to name the mTLS client (the server entry point
+    sets it; in-process ASGI use has no TLS channel to bind to).
 
     Raises:
         ConfigError: invalid provider options or policy.
@@ -62,7 +66,7 @@ def build_service(
         trust_domain=config.trust_domain,
     )
     sealing = SealingKeys.from_state_dir(settings.state_dir)
-    return CredentialService(verifier, policy, providers, sealing)
+    return CredentialService(verifier, policy, providers, sealing, bind_to_peer=bind_to_peer)
 
 
 async def _injector_error(request: Request, exc: Exception) -> Response:

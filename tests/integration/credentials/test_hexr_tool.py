@@ -320,6 +320,20 @@ class TestTenantIsolation:
         assert response.status_code == 401
         assert self._post(acme, credential_injector, real, {"service": "aws_s3"}).status_code == 200
 
+    def test_stolen_valid_token_is_useless_over_another_channel(
+        self, identity_service: Any, credential_injector: Any
+    ) -> None:
+        with identity_service.as_workload(identity_service.spiffe_id("beta", "victim")):
+            stolen = default_source().jwt_svid(credential_injector.audience)
+        with identity_service.as_workload(identity_service.spiffe_id("acme", "thief")):
+            thief = default_source()
+            response = self._post(thief, credential_injector, stolen, {"service": "aws_s3"})
+            assert response.status_code == 401
+            assert "does not match the mTLS client" in response.json()["error"]["message"]
+            own = thief.jwt_svid(credential_injector.audience)
+            ok = self._post(thief, credential_injector, own, {"service": "aws_s3"})
+            assert ok.status_code == 200
+
     def test_asking_for_another_tenants_role_is_rejected(
         self, acme: IdentitySource, credential_injector: Any
     ) -> None:

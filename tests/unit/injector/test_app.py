@@ -304,3 +304,44 @@ async def test_exchange_span_joins_callers_trace_and_holds_no_secret(
     dumped = json.dumps([dict(s.attributes or {}) for s in credential_spans.get_finished_spans()])
     assert secret not in dumped
     assert token not in dumped
+
+
+def with_peer(app: Any, peer: str | None) -> Any:
+    """What PeerIdentityH11Protocol does on an mTLS connection from ``peer``."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        scope["extensions"] = {**(scope.get("extensions") or {}), "hexr.peer_spiffe_id": peer}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    ("peer", "bind", "status"),
+    [
+        (agent_id("acme", "bot"), True, 200),  # token and channel name the same workload
+        (agent_id("beta", "bot"), True, 401),  # acme's token over beta's channel
+        (agent_id("acme", "other"), False, 401),  # any known peer must match, bound or not
+        (None, True, 401),  # binding required but no mTLS identity
+        (None, False, 200),  # in-process use without TLS
+    ],
+)
+async def test_token_is_bound_to_the_mtls_peer(
+    tmp_path: Path, token_mint: TokenMint, injector_config: Callable[..., Path],
+    moto_server: Any, peer: str | None, bind: bool, status: int,
+) -> None:
+    settings = InjectorSettings(state_dir=tmp_path / "state")
+    config = load_config(injector_config(
+        grants=[{"tenant": "acme", "services": ["aws_s3"]}],
+        services={"aws_s3": {"provider": "aws_sts", "role_arn": ROLE,
+                             "endpoint_url": moto_server.url}},
+    ))
+    service = build_service(settings, config, jwks=token_mint.fetch_jwks, bind_to_peer=bind)
+    transport = httpx.ASGITransport(app=with_peer(create_app(settings, service=service), peer))
+    token = token_mint.mint(agent_id("acme", "bot"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://i") as http:
+        for path, body in (("/exchange", {"service": "aws_s3"}), ("/sealing-key", {})):
+            response = await http.post(path, json=body, headers=bearer(token))
+            assert response.status_code == status, (path, response.text)
+            if status == 401:
+                assert "mTLS" in response.json()["error"]["message"]
