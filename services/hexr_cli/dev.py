@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -154,6 +155,33 @@ def status() -> None:
     if not any(st.state is ComponentState.HEALTHY for st in statuses):
         console.print("Hexr platform is not running; start it with [bold]hexr dev up[/].")
         raise typer.Exit(EXIT_NOT_RUNNING)
+
+
+@app.command()
+def watch(
+    interval: Annotated[
+        float, typer.Option(min=0.2, max=300.0, help="Seconds between checks.")
+    ] = 2.0,
+) -> None:
+    """Supervise the running platform: report and restart crashed components until Ctrl-C."""
+    console = _console()
+    platform = Platform()
+    console.print(f"Watching the Hexr platform every {interval:g} s (Ctrl-C to stop watching).")
+    try:
+        while True:
+            try:
+                healed = platform.heal()
+            except HexrError as exc:
+                console.print(f"[red]error:[/] {escape(str(exc))}")
+                healed = None
+            if healed is not None:
+                for name in healed.restarted:
+                    console.print(f"[yellow]{name} had crashed — restarted")
+                for name, message in healed.failed.items():
+                    console.print(f"[red]{name} could not be restarted:[/] {escape(message)}")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("Stopped watching; the platform keeps running.")
 
 
 @app.command()

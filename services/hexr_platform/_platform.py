@@ -312,6 +312,13 @@ class Platform:
             uptime_s=max(0.0, time.time() - record.started_at),
         )
 
+    def heal(self) -> UpResult | None:
+        """Restart crashed components (with their ports); None when nothing had crashed."""
+        crashed = [st.name for st in self.status() if st.state is ComponentState.CRASHED]
+        known = {spec.name for spec in self.specs}
+        crashed = [name for name in crashed if name in known]
+        return self.up(crashed) if crashed else None
+
     # --- down -------------------------------------------------------------------
 
     def down(self, grace_s: float = 5.0) -> list[str]:

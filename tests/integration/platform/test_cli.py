@@ -112,3 +112,36 @@ def test_single_component_up(home: Path) -> None:
     result = _hexr(home, "up", "-c", "valkey")
     assert result.returncode == 0, result.stdout
     assert list(_components(home)) == ["valkey"]
+
+
+def test_watch_restarts_a_crashed_component(home: Path) -> None:
+    assert _hexr(home, "up", "-c", "valkey", "-c", "pushgateway").returncode == 0
+    env = {**os.environ, "HEXR_HOME": str(home), "NO_COLOR": "1"}
+    watcher = subprocess.Popen(
+        [HEXR, "dev", "watch", "--interval", "0.3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        record = _components(home)["valkey"]
+        old = ProcessRef(int(record["pid"]), int(record["start_time"]))  # type: ignore[call-overload]
+        os.killpg(old.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        new_pid = old.pid
+        while time.monotonic() < deadline:
+            new = _components(home)["valkey"]
+            new_pid = int(new["pid"])  # type: ignore[call-overload]
+            if new_pid != old.pid and ProcessRef.of(new_pid) is not None:
+                break
+            time.sleep(0.1)
+        assert new_pid != old.pid, "watch did not restart valkey"
+        assert _hexr(home, "status").returncode == 0
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        output, _ = watcher.communicate(timeout=10)
+    assert "valkey had crashed — restarted" in output
+    assert "Stopped watching; the platform keeps running." in output
+    assert watcher.returncode == 0
+    assert _hexr(home, "status").returncode == 0, "stopping the watcher leaves the platform up"
