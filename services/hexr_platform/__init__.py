@@ -30,7 +30,6 @@ from hexr_platform.errors import ComponentStartError, NotInstalledError, Platfor
 
 __all__ = [
     "COMPONENTS",
-    "PROMETHEUS_INSTALL_HINT",
     "ComponentContext",
     "ComponentSpec",
     "ComponentStartError",
@@ -39,6 +38,7 @@ __all__ = [
     "Event",
     "HealthCheck",
     "NotInstalledError",
+    "PROMETHEUS_INSTALL_HINT",
     "Platform",
     "PlatformError",
     "ProcessRef",
