@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from time import perf_counter
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode
 
+from hexr import _env
 from hexr._agent import AgentInfo, current_agent
 from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
 from hexr.telemetry import _names as n
@@ -148,32 +150,45 @@ class LLMTelemetry:
         hooks: Sequence[LLMHooks] = (),
         capture_content: bool | None = None,
     ) -> None:
-        from hexr.telemetry import current_handle
-
-        handle = current_handle()
-        if capture_content is None:
-            capture_content = handle.settings.capture_content if handle is not None else False
         self.adapter = adapter
         self.system = adapter.system
         self.hooks = tuple(hooks)
-        self.capture_content = capture_content
+        self._explicit_capture = capture_content
         self.tracer = get_tracer()
         self.inst: Instruments = instruments()
         # Loads the price table now: a bad price file fails when the client is wrapped.
         self.cost = cost_recorder()
         self.stages = stage_recorder()
-        self._identity = dict(handle.identity_attributes) if handle is not None else {}
+        self._labels: dict[tuple[AgentInfo | None, str], _Labels] = {}
+        self._configured = False
+        self._configure()
+
+    def _configure(self) -> None:
+        """Take process settings from the telemetry handle, once one exists.
+
+        A client is often wrapped at import, before ``@hexr_agent`` runs setup; until then
+        it uses environment defaults, and the first call after setup picks them up.
+        """
+        from hexr.telemetry import current_handle
+
+        handle = current_handle()
+        self._configured = handle is not None
         settings = handle.settings if handle is not None else None
+        capture = self._explicit_capture
+        if capture is None:
+            capture = settings.capture_content if settings is not None else _env_capture()
+        self.capture_content = capture
+        identity = dict(handle.identity_attributes) if handle is not None else {}
         self._process = (
             (settings.agent_name or "", settings.tenant or "") if settings is not None else ("", "")
         )
         self._static = {
-            **self._identity,
+            **identity,
             n.ATTR_GENAI_OPERATION: "chat",
-            n.ATTR_GENAI_SYSTEM: adapter.system,
-            n.ATTR_GENAI_PROVIDER: adapter.system,
+            n.ATTR_GENAI_SYSTEM: self.system,
+            n.ATTR_GENAI_PROVIDER: self.system,
         }
-        self._labels: dict[tuple[AgentInfo | None, str], _Labels] = {}
+        self._labels.clear()
 
     def labels(self, agent: AgentInfo | None, model: str) -> _Labels:
         """Cached metric attributes for ``agent`` and ``model`` (bounded cache)."""
@@ -187,6 +202,8 @@ class LLMTelemetry:
 
     def start(self, kwargs: Mapping[str, Any], stream: bool) -> LLMCall:
         """Open the span for a call with request ``kwargs`` and run the request hooks."""
+        if not self._configured:
+            self._configure()
         extra = global_hooks()
         hooks = self.hooks + extra if extra else self.hooks
         call = LLMCall(self, kwargs, stream, hooks)
@@ -404,6 +421,10 @@ def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
     if capture_content and result.text is not None:
         attrs[n.ATTR_GENAI_COMPLETION] = "".join(result.text)[:CONTENT_LIMIT]
     span.set_attributes(attrs)  # one lock and validation pass for all of them
+
+
+def _env_capture() -> bool:
+    return os.environ.get(_env.HEXR_CAPTURE_CONTENT, "").strip().lower() in ("1", "true", "yes")
 
 
 def _clip(messages: Sequence[Any]) -> str:
