@@ -30,6 +30,7 @@ from hexr_platform.errors import ComponentStartError, NotInstalledError, Platfor
 
 __all__ = [
     "COMPONENTS",
+    "PROMETHEUS_INSTALL_HINT",
     "ComponentContext",
     "ComponentSpec",
     "ComponentStartError",
@@ -38,7 +39,6 @@ __all__ = [
     "Event",
     "HealthCheck",
     "NotInstalledError",
-    "PROMETHEUS_INSTALL_HINT",
     "Platform",
     "PlatformError",
     "ProcessRef",
