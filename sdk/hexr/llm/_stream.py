@@ -7,6 +7,7 @@ at the last chunk, on an error, on ``close()`` or when a ``with`` block exits ea
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +24,8 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
     def __init__(self, wrapped: Any, call: LLMCall) -> None:
         super().__init__(wrapped)
         self._self_call = call
+        # A stream dropped without being read to the end or closed still ends its span.
+        weakref.finalize(self, call.finish, None)
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -65,6 +68,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
     def __init__(self, wrapped: Any, call: LLMCall) -> None:
         super().__init__(wrapped)
         self._self_call = call
+        weakref.finalize(self, call.finish, None)
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -350,3 +351,13 @@ def test_unsupported_client_is_rejected() -> None:
 
 def test_wrapping_twice_is_a_no_op(client: openai.OpenAI) -> None:
     assert hexr_llm(client) is client
+
+
+def test_abandoned_stream_ends_its_span(otel: OtelCapture, client: openai.OpenAI) -> None:
+    stream = client.chat.completions.create(model=_model(), messages=MESSAGES, stream=True)
+    next(iter(stream))
+    assert otel.spans("hexr.llm.chat") == []
+    del stream
+    gc.collect()
+    (span,) = otel.spans("hexr.llm.chat")
+    assert span.end_time is not None
