@@ -117,3 +117,22 @@ def test_die_with_parent_leaves_no_orphan_after_sigkill(tmp_path: Path) -> None:
     finally:
         parent.kill()
         parent.wait(timeout=5)
+
+
+def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path: Path) -> None:
+    stubborn = "import signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    stubborn += "print('ready', flush=True)\ntime.sleep(60)\n"
+    log = tmp_path / "log"
+    proc, ref = spawn_detached([sys.executable, "-c", stubborn], log_path=log, cwd=tmp_path,
+                               env=os.environ)
+    try:
+        deadline = time.monotonic() + 10
+        while "ready" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        began = time.monotonic()
+        ref.stop(grace_s=0.3)
+        assert not ref.alive()
+        assert proc.wait(timeout=5) == -9
+        assert time.monotonic() - began >= 0.3, "SIGKILL only after the grace period"
+    finally:
+        ref.stop(grace_s=0.1)
