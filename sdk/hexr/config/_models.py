@@ -154,6 +154,11 @@ class TracingConfig(BaseModel):
     sample_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     timeout_s: Annotated[float, Field(gt=0.0, le=60.0)] = 2.0
 
+    @field_validator("exporter", "protocol", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("headers", mode="before")
     @classmethod
     def _parse_headers(cls, value: object) -> object:
@@ -211,7 +216,15 @@ class LoggingConfig(BaseModel):
     @field_validator("level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        level = value.strip().upper()
+        return "WARNING" if level == "WARN" else level
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class ObservabilityConfig(BaseModel):

@@ -460,3 +460,12 @@ def test_observe_file_alone_does_nothing_without_a_platform(home: Path) -> None:
 
     set_dev_observe(home, True)
     assert load_observability_config(environ=_env(home)).observe is False
+
+
+def test_enumerations_are_case_insensitive(home: Path) -> None:
+    cfg = load_observability_config(environ=_env(
+        home, HEXR_TRACING_EXPORTER="Console", HEXR_TRACING_PROTOCOL="HTTP/protobuf",
+        HEXR_LOG_LEVEL="warn", HEXR_LOG_FORMAT="JSON",
+    ))
+    assert (cfg.tracing.exporter, cfg.tracing.protocol) == ("console", "http/protobuf")
+    assert (cfg.logging.level, cfg.logging.format) == ("WARNING", "json")
