@@ -98,7 +98,12 @@ class PriceTable:
 
 
 def _clamp(tokens: int) -> int:
-    return max(0, min(int(tokens), MAX_TOKENS))
+    # Usage blocks come from the provider: anything not a sane count counts as zero.
+    if isinstance(tokens, bool) or not isinstance(tokens, int | float):
+        return 0
+    if tokens != tokens:  # NaN
+        return 0
+    return max(0, min(int(min(tokens, MAX_TOKENS)), MAX_TOKENS))
 
 
 def _read(path: Path) -> bytes:

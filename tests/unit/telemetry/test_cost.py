@@ -56,6 +56,12 @@ def test_unknown_models_are_not_guessed(table: PriceTable, model: str) -> None:
     assert table.cost(model, 10, 10) is None
 
 
+@pytest.mark.parametrize("bogus", ["12", None, float("nan"), float("inf"), True, [3]])
+def test_bogus_token_counts_count_as_zero_or_the_cap(table: PriceTable, bogus: object) -> None:
+    cost = table.cost("gpt-4o", bogus, 0)  # type: ignore[arg-type]
+    assert cost in (Decimal(0), table.cost("gpt-4o", 10**9, 0))
+
+
 def test_token_counts_are_bounded(table: PriceTable) -> None:
     assert table.cost("gpt-4o", -5, -5) == 0
     assert table.cost("gpt-4o", 10**15, 0) == table.cost("gpt-4o", 10**9, 0)
@@ -142,9 +148,9 @@ def test_recorder_sets_span_attribute_and_counts_by_tenant_agent_model(
             attributes={"tenant": "acme", "agent": "billing", "model": "gpt-4o-mini"},
         )
     with tracer.start_as_current_span("unknown") as span:
-        labels = {"tenant": "acme", "agent": "billing", "model": "mystery-1"}
+        mystery = {"tenant": "acme", "agent": "billing", "model": "mystery-1"}
         assert recorder.record(span, model="mystery-1", input_tokens=5, output_tokens=5,
-                               attributes=labels) is None
+                               attributes=mystery) is None
 
     assert cost == Decimal("0.0009")
     spans = {s.name: s for s in exporter.get_finished_spans()}
