@@ -38,9 +38,9 @@ MAX_CONFIG_BYTES = 1 << 20
 _PLATFORM = "local platform (platform.json)"
 SECTION = "observability"
 
-Path_ = tuple[str, ...]
+FieldPath = tuple[str, ...]
 
-ENV_FIELDS: dict[str, Path_] = {
+ENV_FIELDS: dict[str, FieldPath] = {
     _env.HEXR_OBSERVE: ("observe",),
     _env.HEXR_SERVICE_NAME: ("service_name",),
     _env.HEXR_SERVICE_VERSION: ("service_version",),
@@ -72,7 +72,7 @@ ENV_FIELDS: dict[str, Path_] = {
 
 # Standard OpenTelemetry variables, used only where no HEXR_* variable is set; the
 # signal-specific name wins over the generic one, as in the OpenTelemetry SDK.
-_OTEL_FIELDS: dict[Path_, tuple[str, ...]] = {
+_OTEL_FIELDS: dict[FieldPath, tuple[str, ...]] = {
     ("service_name",): ("OTEL_SERVICE_NAME",),
     ("tracing", "exporter"): ("OTEL_TRACES_EXPORTER",),
     ("tracing", "protocol"): ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
@@ -106,7 +106,7 @@ def load_observability_config(
     env = dict(os.environ if environ is None else environ)
     file_path = Path(path) if path is not None else _path_from_env(env)
     raw: dict[str, Any] = {}
-    sources: dict[Path_, str] = {}
+    sources: dict[FieldPath, str] = {}
     if file_path is not None:
         raw = _read_section(file_path)
         _record(raw, (), f"{file_path}: {SECTION}", sources)
@@ -168,14 +168,14 @@ def _read_section(path: Path) -> dict[str, Any]:
     return section
 
 
-def _record(node: Any, at: Path_, source: str, sources: dict[Path_, str]) -> None:
+def _record(node: Any, at: FieldPath, source: str, sources: dict[FieldPath, str]) -> None:
     sources[at] = source
     if isinstance(node, dict):
         for key, child in node.items():
             _record(child, (*at, str(key)), source, sources)
 
 
-def _set(raw: dict[str, Any], at: Path_, value: Any) -> None:
+def _set(raw: dict[str, Any], at: FieldPath, value: Any) -> None:
     node = raw
     for key in at[:-1]:
         child = node.get(key)
@@ -186,7 +186,7 @@ def _set(raw: dict[str, Any], at: Path_, value: Any) -> None:
     node[at[-1]] = value
 
 
-def _get(raw: dict[str, Any], at: Path_) -> Any:
+def _get(raw: dict[str, Any], at: FieldPath) -> Any:
     node: Any = raw
     for key in at:
         if not isinstance(node, dict) or key not in node:
@@ -195,7 +195,7 @@ def _get(raw: dict[str, Any], at: Path_) -> Any:
     return node
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[Path_, str]) -> None:
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[FieldPath, str]) -> None:
     for at, names in _OTEL_FIELDS.items():
         for name in names:
             value = env.get(name, "").strip()
@@ -211,7 +211,7 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[Path_,
 
 
 def _apply_otel_endpoint(
-    raw: dict[str, Any], env: Mapping[str, str], sources: dict[Path_, str]
+    raw: dict[str, Any], env: Mapping[str, str], sources: dict[FieldPath, str]
 ) -> None:
     """Fill tracing.endpoint from OTEL_* (over the file) or the local platform (under it)."""
     if env.get(_env.HEXR_TRACING_ENDPOINT, "").strip():
@@ -274,7 +274,9 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def _apply_observe(raw: dict[str, Any], env: Mapping[str, str], sources: dict[Path_, str]) -> None:
+def _apply_observe(
+    raw: dict[str, Any], env: Mapping[str, str], sources: dict[FieldPath, str]
+) -> None:
     """Zero-config: fill unset fields so traces and metrics flow to local endpoints."""
     observe = raw.get("observe")
     if observe is None:
@@ -307,7 +309,7 @@ def _apply_observe(raw: dict[str, Any], env: Mapping[str, str], sources: dict[Pa
 
 
 def _interpolate_tree(
-    node: Any, at: Path_, env: Mapping[str, str], sources: dict[Path_, str]
+    node: Any, at: FieldPath, env: Mapping[str, str], sources: dict[FieldPath, str]
 ) -> None:
     if not isinstance(node, dict):
         return
@@ -329,7 +331,7 @@ def _interpolate_tree(
             _interpolate_tree(value, here, env, sources)
 
 
-def _field(at: Path_, sources: Mapping[Path_, str]) -> str:
+def _field(at: FieldPath, sources: Mapping[FieldPath, str]) -> str:
     name = ".".join((SECTION, *at))
     for depth in range(len(at), 0, -1):
         source = sources.get(at[:depth])
@@ -338,7 +340,7 @@ def _field(at: Path_, sources: Mapping[Path_, str]) -> str:
     return name
 
 
-def _describe(exc: ValidationError, sources: Mapping[Path_, str]) -> str:
+def _describe(exc: ValidationError, sources: Mapping[FieldPath, str]) -> str:
     problems = []
     for error in exc.errors(include_input=False, include_url=False):
         at = tuple(str(part) for part in error["loc"])
