@@ -77,7 +77,9 @@ class IdentityService:
     async def start(self) -> None:
         """Bind every listener and start maintenance; returns once all accept connections."""
         s = self.settings
-        http_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP (not 0): asyncio sets TCP_NODELAY on accepted connections only then;
+        # without it each JWKS response waits ~40 ms for a delayed ACK.
+        http_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         http_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         http_sock.bind((s.http_host, s.http_port))
         self.http_port = http_sock.getsockname()[1]
