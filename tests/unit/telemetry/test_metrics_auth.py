@@ -191,3 +191,33 @@ async def test_asgi_guard(registry: CollectorRegistry, guard: MetricsGuard) -> N
     transport = httpx.ASGITransport(app=passthrough, client=("127.0.0.1", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         assert (await client.get("/healthz")).status_code == 204
+
+
+def test_asgi_guard_behind_a_real_uvicorn_server(
+    registry: CollectorRegistry, guard: MetricsGuard
+) -> None:
+    import socket
+    import time
+
+    import uvicorn
+
+    app = AsgiMetricsGuard(make_asgi_app(registry), guard, path="/metrics")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(url).status_code == 401
+        ok = httpx.get(url, auth=("prom", "s3cret"))
+        assert ok.status_code == 200
+        assert "hexr_test_scrapes_total" in ok.text
+    finally:
+        server.should_exit = True
+        thread.join(10)
