@@ -56,12 +56,18 @@ class ProcessRef:
 
     def alive(self) -> bool:
         """Whether this exact process (not a pid reuser) still runs."""
-        _reap(self.pid)
         stat = _read_stat(self.pid)
         if stat is None:
             return False
         state, start_time = stat
-        return start_time == self.start_time and state not in ("Z", "X")
+        if start_time != self.start_time:
+            return False
+        if state in ("Z", "X"):
+            # Reap only this exact process: a recycled pid may be another child of ours
+            # whose exit status belongs to its own Popen.
+            _reap(self.pid)
+            return False
+        return True
 
     def stop(self, grace_s: float = 5.0) -> None:
         """SIGTERM the process group, wait ``grace_s``, then SIGKILL it; idempotent."""
