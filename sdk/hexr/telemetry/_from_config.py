@@ -60,7 +60,9 @@ def settings_from_config(config: ObservabilityConfig, **kwargs: Any) -> Telemetr
         "metrics_path": metrics.path,
         "otlp_headers": tracing.header_values(),
         "export_timeout_s": tracing.timeout_s,
-        "sampler": _sampler(tracing.sample_rate),
+        # At 1.0 the SDK default (parent-based always-on) is the same and OTEL_TRACES_SAMPLER
+        # keeps working; below it, the configured ratio decides.
+        "sampler": _sampler(tracing.sample_rate) if tracing.sample_rate < 1.0 else None,
         "traces_exporter": "none",
     }
     service_name = config.service_name or kwargs.get("agent_name") or "hexr-agent"

@@ -109,6 +109,14 @@ def test_sample_rate_zero_exports_nothing(base_env: dict[str, str]) -> None:
     assert received.span_names == []
 
 
+def test_standard_otel_sampler_still_applies(base_env: dict[str, str]) -> None:
+    with otlp_grpc_receiver() as (endpoint, received):
+        result = _probe({**base_env, "HEXR_TRACING_ENDPOINT": endpoint,
+                         "OTEL_TRACES_SAMPLER": "always_off"})
+        assert result.returncode == 0, result.stderr
+    assert received.span_names == []
+
+
 @pytest.mark.parametrize(
     ("env", "field"),
     [

@@ -22,6 +22,8 @@ def test_defaults_export_nothing_and_keep_metrics(tmp_path: Path) -> None:
     assert settings.capture_content is False
     assert settings.metrics_middleware is None
     assert (settings.agent_name, settings.tenant) == ("billing", "acme")
+    # Full sampling leaves the SDK default in place, so OTEL_TRACES_SAMPLER still applies.
+    assert settings.sampler is None
 
 
 @pytest.mark.parametrize(
