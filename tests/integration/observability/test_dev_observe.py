@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 
 from hexr.config import load_observability_config
+from tests.integration.observability._receivers import otlp_grpc_receiver
+
+ROOT = Path(__file__).resolve().parents[3]
 
 HEXR = str(Path(sys.executable).with_name("hexr"))
 
 
-def _hexr(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HEXR_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+def _hexr(home: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEXR_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1", **extra}
     return subprocess.run(
         [HEXR, "dev", *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -49,3 +52,21 @@ def test_dev_up_observe_switch_reaches_agent_config(home: Path) -> None:
     assert cfg.tracing.enabled is False
     # Observe off only changes defaults; an agent can still opt in explicitly.
     assert load_observability_config(environ={**env, "HEXR_OBSERVE": "1"}).observe is True
+
+
+def test_zero_config_agent_spans_reach_the_local_collector(home: Path) -> None:
+    """After `hexr dev up`, an agent with no telemetry config at all exports its spans."""
+    with otlp_grpc_receiver() as (endpoint, received):
+        forward = (f"--exporter otlp --otlp-exporter-endpoint {endpoint}"
+                   " --otlp-exporter-protocol grpc")
+        started = _hexr(home, "up", "-c", "collector", HEXR_COLLECTOR_EXPORTER_ARGS=forward)
+        assert started.returncode == 0, started.stdout + started.stderr
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HEXR_", "OTEL_"))}
+        agent = subprocess.run(
+            [sys.executable, "-m", "tests.integration.observability.probe", "agent"],
+            env={**env, "HEXR_HOME": str(home), "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=60, cwd=ROOT,
+        )
+        assert agent.returncode == 0, agent.stderr
+        assert received.event.wait(20), "no span reached the collector's backend"
+    assert "hexr.agent.invoke" in received.span_names
