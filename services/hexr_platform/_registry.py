@@ -19,20 +19,22 @@ start order follows ``depends_on``, independent components start in parallel):
 - ``metrics_path``: set when the component serves Prometheus metrics; the local
   Prometheus then scrapes it.
 
-Example (a Python service on a unix socket)::
+Example (a Python HTTP service that needs Valkey and serves ``/metrics``)::
 
     ComponentSpec(
-        name="identity",
-        locate=python_module("hexr_identity"),
-        ports=(),
-        argv=lambda ctx, exe: [exe, "-m", "hexr_identity", "--socket",
-                               str(ctx.run_dir / "identity.sock")],
-        health=unix_socket_ok(lambda ctx: ctx.run_dir / "identity.sock"),
-        address=lambda ctx: f"unix://{ctx.run_dir / 'identity.sock'}",
-        publish=lambda ctx: {
-            _env.SPIFFE_ENDPOINT_SOCKET: f"unix://{ctx.run_dir / 'identity.sock'}"
-        },
+        name="fake-llm",
+        locate=python_module("hexr_fake_llm"),
+        argv=lambda ctx, exe: [exe, "-m", "hexr_fake_llm",
+                               "--host", ctx.host, "--port", str(ctx.port)],
+        health=http_ok("/healthz"),
+        publish=lambda ctx: {_env.HEXR_LLM_BASE_URL: f"http://{ctx.host}:{ctx.port}/v1"},
+        depends_on=("valkey",),
+        metrics_path="/metrics",
     )
+
+A published name must be a constant in `hexr._env` listed in ``PLATFORM_ENV_NAMES``
+(``platform.json`` keeps only those). The ``identity`` entry shows a service whose address
+is a unix socket.
 """
 
 from __future__ import annotations
