@@ -16,16 +16,39 @@ from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._names import SCOPE
 
 if TYPE_CHECKING:
+    from hexr.telemetry._cost import CostRecorder, PriceTable, cost_recorder
+    from hexr.telemetry._metrics_auth import AsgiMetricsGuard, MetricsGuard, wsgi_middleware
     from hexr.telemetry._setup import TelemetryHandle
+    from hexr.telemetry._stages import StageRecorder, stage_recorder
 
 __all__ = [
+    "AsgiMetricsGuard",
+    "CostRecorder",
+    "MetricsGuard",
+    "PriceTable",
+    "StageRecorder",
     "TelemetryHandle",
     "TelemetrySettings",
+    "cost_recorder",
     "current_handle",
     "get_meter",
     "get_tracer",
     "setup",
+    "stage_recorder",
+    "wsgi_middleware",
 ]
+
+# Loaded on first access, so importing `hexr.telemetry` stays cheap.
+_LAZY = {
+    "AsgiMetricsGuard": "hexr.telemetry._metrics_auth",
+    "CostRecorder": "hexr.telemetry._cost",
+    "MetricsGuard": "hexr.telemetry._metrics_auth",
+    "PriceTable": "hexr.telemetry._cost",
+    "StageRecorder": "hexr.telemetry._stages",
+    "cost_recorder": "hexr.telemetry._cost",
+    "stage_recorder": "hexr.telemetry._stages",
+    "wsgi_middleware": "hexr.telemetry._metrics_auth",
+}
 
 
 def get_tracer() -> trace.Tracer:
@@ -58,4 +81,9 @@ def __getattr__(name: str) -> Any:
         from hexr.telemetry._setup import TelemetryHandle
 
         return TelemetryHandle
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(name)
