@@ -106,6 +106,7 @@ def _table(title: str, rounds: list[dict[str, dict[str, Any]]], key: str) -> str
     return "\n".join(lines)
 
 
+@pytest.mark.timeout(1800)
 def test_sdk_overhead_vs_peers(fake_llm: FakeLLM) -> None:
     python = _python()
     n_llm = int(os.environ.get("HEXR_BENCH_LLM_CALLS", "1500"))

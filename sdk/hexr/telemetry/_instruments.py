@@ -3,8 +3,12 @@
 Counters on hot paths are `CounterCells`: a call adds to a plain number in a cell created
 once per label set (like prometheus_client's label children), and an observable instrument
 reports the cumulative values when a reader collects. That keeps a counter increment at
-about a lock and an add, instead of the SDK's per-measurement attribute hashing. Histograms
-stay synchronous instruments (there is no observable histogram).
+about a lock and an add, instead of the SDK's per-measurement attribute hashing.
+
+Histograms are `DeferredHistogram`s: a call appends ``(value, attributes)`` to a bounded
+queue and a worker thread aggregates them into the SDK histogram, the way span export runs
+off the caller's path. Every collection drains the queue first (from an observable
+callback), so a scrape, a Pushgateway push or a test reader always sees every record.
 
 Created after `setup()` the instruments bind straight to the SDK meter; created earlier
 they are API proxies that start reporting once a MeterProvider is installed.
@@ -12,17 +16,28 @@ they are API proxies that start reporting once a MeterProvider is installed.
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from opentelemetry import metrics
-from opentelemetry.metrics import CallbackOptions, Observation
+from opentelemetry.metrics import CallbackOptions, Histogram, Observation
 
 from hexr._version import __version__
 from hexr.telemetry import _names as n
 
-__all__ = ["Cell", "CounterCells", "Instruments", "instruments"]
+__all__ = [
+    "Cell",
+    "CounterCells",
+    "DeferredHistogram",
+    "Instruments",
+    "MeasurementQueue",
+    "instruments",
+]
 
+_lock = threading.Lock()
 _MAX_CELLS = 2000
 """Label sets per counter; the SDK's default cardinality limit, so the bound matches."""
 
@@ -71,10 +86,100 @@ class CounterCells:
         return [Observation(c.value, c.attributes) for c in cells]
 
 
+class MeasurementQueue:
+    """Histogram records waiting for aggregation; bounded, drained by a daemon worker."""
+
+    def __init__(self, max_size: int = 65_536, interval_s: float = 0.5) -> None:
+        self._queue: deque[tuple[Histogram, float, Mapping[str, Any]]] = deque()
+        self._max_size = max_size
+        self._wake_at = max_size // 8
+        self._interval_s = interval_s
+        self._wake = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self._pid = os.getpid()
+        self.dropped = 0
+
+    def put(self, histogram: Histogram, amount: float, attributes: Mapping[str, Any]) -> None:
+        """Queue one record (the caller's whole cost: a length check and an append)."""
+        queue = self._queue
+        size = len(queue)
+        if size >= self._max_size:
+            self.dropped += 1  # the worker is starved; losing a sample beats unbounded memory
+            return
+        queue.append((histogram, amount, attributes))
+        if self._worker is None or self._pid != os.getpid():
+            self._start()
+        elif size == self._wake_at:
+            self._wake.set()
+
+    def drain(self) -> int:
+        """Aggregate everything queued so far; returns how many records."""
+        pop = self._queue.popleft
+        count = 0
+        with self._drain_lock:
+            while True:
+                try:
+                    histogram, amount, attributes = pop()
+                except IndexError:
+                    return count
+                histogram.record(amount, attributes)
+                count += 1
+
+    def pending(self) -> int:
+        """Records not yet aggregated."""
+        return len(self._queue)
+
+    def _start(self) -> None:
+        with _lock:
+            if self._worker is not None and self._pid == os.getpid():
+                return
+            # After a fork the parent's worker does not exist in the child: start anew.
+            self._pid = os.getpid()
+            self._worker = threading.Thread(
+                target=self._run, name="hexr-metrics-aggregator", daemon=True
+            )
+            self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._interval_s)
+            self._wake.clear()
+            self.drain()
+
+
+class DeferredHistogram:
+    """A histogram whose ``record`` queues the value for the aggregation worker."""
+
+    __slots__ = ("_histogram", "_queue")
+
+    def __init__(self, histogram: Histogram, queue: MeasurementQueue) -> None:
+        self._histogram = histogram
+        self._queue = queue
+
+    def record(self, amount: float, attributes: Mapping[str, Any]) -> None:
+        """Record ``amount`` with ``attributes`` (do not mutate the mapping afterwards)."""
+        self._queue.put(self._histogram, amount, attributes)
+
+
 class Instruments:
     """The metric instruments of ``@hexr_agent`` and ``hexr_llm``."""
 
     def __init__(self, meter: metrics.Meter) -> None:
+        self.queue = MeasurementQueue()
+
+        def drain_then_report(options: CallbackOptions) -> Iterable[Observation]:
+            # Runs at every collection, before the SDK reads its histogram storage.
+            self.queue.drain()
+            return [Observation(self.queue.dropped)]
+
+        meter.create_observable_counter(
+            n.METRIC_TELEMETRY_DROPPED_MEASUREMENTS,
+            callbacks=[drain_then_report],
+            unit="{measurement}",
+            description="Histogram records dropped because the aggregation queue was full.",
+        )
+        deferred = self._deferred
         self.agent_invocations = CounterCells()
         meter.create_observable_counter(
             n.METRIC_AGENT_INVOCATIONS,
@@ -89,9 +194,9 @@ class Instruments:
             unit="{invocation}",
             description="Agent invocations running.",
         )
-        self.agent_duration = meter.create_histogram(
+        self.agent_duration = deferred(meter.create_histogram(
             n.METRIC_AGENT_DURATION, unit="s", description="Agent invocation duration."
-        )
+        ))
         self.llm_calls = CounterCells()
         meter.create_observable_counter(
             n.METRIC_LLM_CALLS,
@@ -106,9 +211,9 @@ class Instruments:
             unit="{call}",
             description="LLM calls that failed.",
         )
-        self.llm_call_duration = meter.create_histogram(
+        self.llm_call_duration = deferred(meter.create_histogram(
             n.METRIC_LLM_CALL_DURATION, unit="s", description="LLM call duration."
-        )
+        ))
         self.llm_input_tokens = CounterCells()
         meter.create_observable_counter(
             n.METRIC_LLM_INPUT_TOKENS,
@@ -123,24 +228,26 @@ class Instruments:
             unit="{token}",
             description="LLM output tokens.",
         )
-        self.llm_time_to_first_chunk = meter.create_histogram(
+        self.llm_time_to_first_chunk = deferred(meter.create_histogram(
             n.METRIC_LLM_TIME_TO_FIRST_CHUNK,
             unit="s",
             description="Time from request to the first streamed chunk.",
-        )
-        self.genai_token_usage = meter.create_histogram(
+        ))
+        self.genai_token_usage = deferred(meter.create_histogram(
             n.METRIC_GENAI_TOKEN_USAGE,
             unit="{token}",
             description="Number of input and output tokens used.",
-        )
-        self.genai_operation_duration = meter.create_histogram(
+        ))
+        self.genai_operation_duration = deferred(meter.create_histogram(
             n.METRIC_GENAI_OPERATION_DURATION,
             unit="s",
             description="GenAI operation duration.",
-        )
+        ))
+
+    def _deferred(self, histogram: Histogram) -> DeferredHistogram:
+        return DeferredHistogram(histogram, self.queue)
 
 
-_lock = threading.Lock()
 _instruments: Instruments | None = None
 
 

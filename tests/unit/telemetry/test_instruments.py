@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -13,7 +14,12 @@ from opentelemetry.sdk.metrics.export import (
 )
 
 from hexr.telemetry import _instruments
-from hexr.telemetry._instruments import CounterCells, Instruments
+from hexr.telemetry._instruments import (
+    CounterCells,
+    DeferredHistogram,
+    Instruments,
+    MeasurementQueue,
+)
 
 
 def _collect(reader: InMemoryMetricReader) -> dict[str, Any]:
@@ -92,3 +98,50 @@ def test_cells_are_shared_per_label_set_and_bounded(monkeypatch: Any) -> None:
     assert observed[(("a", "1"), ("b", "2"))] == 1
     assert observed[(("otel.metric.overflow", "true"),)] == 2
     assert len(observed) == 4
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def record(self, amount: float, attributes: Any = None, context: Any = None) -> None:
+        self.values.append(amount)
+
+
+def test_queue_is_bounded_and_counts_drops() -> None:
+    queue = MeasurementQueue(max_size=4, interval_s=60)
+    sink = _Recorder()
+    for i in range(10):
+        queue.put(sink, float(i), {})  # type: ignore[arg-type]
+    assert queue.pending() == 4
+    assert queue.dropped == 6
+    assert queue.drain() == 4
+    assert sink.values == [0.0, 1.0, 2.0, 3.0]
+    assert queue.pending() == 0
+
+
+def test_worker_aggregates_without_a_collection() -> None:
+    queue = MeasurementQueue(interval_s=0.01)
+    sink = _Recorder()
+    queue.put(sink, 1.5, {})  # type: ignore[arg-type]
+    deadline = time.monotonic() + 5
+    while queue.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sink.values == [1.5]
+
+
+def test_collection_sees_records_made_just_before() -> None:
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    inst = Instruments(provider.get_meter("hexr"))
+    inst.queue = MeasurementQueue(interval_s=3600)  # no worker help: the collection drains
+    inst.genai_operation_duration = DeferredHistogram(
+        inst.genai_operation_duration._histogram, inst.queue
+    )
+    for _ in range(3):
+        inst.genai_operation_duration.record(0.2, {"gen_ai.operation.name": "chat"})
+    assert inst.queue.pending() == 3
+    metrics = _collect(reader)
+    (point,) = metrics["gen_ai.client.operation.duration"].data.data_points
+    assert point.count == 3  # type: ignore[union-attr]
+    provider.shutdown()
