@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpclib.const
@@ -38,6 +39,7 @@ _MAX_AUDIENCE_LENGTH = 256
 _RECHECK_SECONDS = 2.0
 _RECV_TIMEOUT_SECONDS = 5.0
 _Req = TypeVar("_Req")
+_Response = TypeVar("_Response")
 
 
 async def _recv(stream: grpclib.server.Stream[_Req, Any]) -> _Req:
@@ -138,17 +140,9 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.X509BundlesRequest, pb.X509BundlesResponse]
     ) -> None:
         """Stream the trust bundle, re-sent when a CA rotates or retires."""
-        entry = self._attest(stream)
-        await _recv(stream)
-        while True:
-            version = self._changes.version
-            await stream.send_message(
-                pb.X509BundlesResponse(bundles={self._td_id: self._x509_bundle()})
-            )
-            while self._changes.version == version:
-                if not self._still_registered(entry):
-                    raise GRPCError(Status.PERMISSION_DENIED, "no identity issued")
-                await self._changes.wait(version, _RECHECK_SECONDS)
+        await self._stream_bundles(
+            stream, lambda: pb.X509BundlesResponse(bundles={self._td_id: self._x509_bundle()})
+        )
 
     # --- JWT -----------------------------------------------------------------------------
 
@@ -174,13 +168,19 @@ class WorkloadApi:
         self, stream: grpclib.server.Stream[pb.JWTBundlesRequest, pb.JWTBundlesResponse]
     ) -> None:
         """Stream the JWKS of the trust domain, re-sent when a key rotates or retires."""
+        await self._stream_bundles(
+            stream, lambda: pb.JWTBundlesResponse(bundles={self._td_id: self._jwt_bundle()})
+        )
+
+    async def _stream_bundles(
+        self, stream: grpclib.server.Stream[Any, _Response], response: Callable[[], _Response]
+    ) -> None:
+        """Send ``response()`` now and after every authority change, while registered."""
         entry = self._attest(stream)
         await _recv(stream)
         while True:
             version = self._changes.version
-            await stream.send_message(
-                pb.JWTBundlesResponse(bundles={self._td_id: self._jwt_bundle()})
-            )
+            await stream.send_message(response())
             while self._changes.version == version:
                 if not self._still_registered(entry):
                     raise GRPCError(Status.PERMISSION_DENIED, "no identity issued")
