@@ -12,10 +12,17 @@ from typing import Any
 import wrapt
 
 from hexr.llm._base import LLMTelemetry
-from hexr.llm._stream import AsyncStreamProxy, StreamProxy
+from hexr.llm._stream import (
+    AsyncMessageStreamManagerProxy,
+    AsyncStreamProxy,
+    MessageStreamManagerProxy,
+    StreamProxy,
+)
 
 __all__ = [
     "AnthropicClientProxy",
+    "AnthropicMessagesProxy",
+    "AsyncAnthropicMessagesProxy",
     "AsyncCreateProxy",
     "CreateProxy",
     "OpenAIClientProxy",
@@ -70,6 +77,26 @@ class AsyncCreateProxy(wrapt.ObjectProxy[Any]):
         return response
 
 
+class AnthropicMessagesProxy(CreateProxy):
+    """``messages`` of ``anthropic.Anthropic``: ``create`` and the ``stream`` helper."""
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """The provider's ``messages.stream`` manager; the call spans its ``with`` block."""
+        tel = self._self_tel
+        manager = self.__wrapped__.stream(*args, **kwargs)
+        return MessageStreamManagerProxy(manager, lambda: tel.start(kwargs, True))
+
+
+class AsyncAnthropicMessagesProxy(AsyncCreateProxy):
+    """``messages`` of ``anthropic.AsyncAnthropic``: ``create`` and ``stream``."""
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """The provider's ``messages.stream`` manager; the call spans its ``async with``."""
+        tel = self._self_tel
+        manager = self.__wrapped__.stream(*args, **kwargs)
+        return AsyncMessageStreamManagerProxy(manager, lambda: tel.start(kwargs, True))
+
+
 class _ChatProxy(wrapt.ObjectProxy[Any]):
     """``client.chat`` with an instrumented ``completions``."""
 
@@ -117,7 +144,7 @@ class AnthropicClientProxy(_ClientProxy):
 
     def __init__(self, wrapped: Any, tel: LLMTelemetry, is_async: bool, factory: Any) -> None:
         super().__init__(wrapped)
-        resource = AsyncCreateProxy if is_async else CreateProxy
+        resource = AsyncAnthropicMessagesProxy if is_async else AnthropicMessagesProxy
         self._self_messages = resource(wrapped.messages, tel)
         self._self_factory = factory
 

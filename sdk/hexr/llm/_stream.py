@@ -15,7 +15,12 @@ import wrapt
 
 from hexr.llm._base import LLMCall
 
-__all__ = ["AsyncStreamProxy", "StreamProxy"]
+__all__ = [
+    "AsyncMessageStreamManagerProxy",
+    "AsyncStreamProxy",
+    "MessageStreamManagerProxy",
+    "StreamProxy",
+]
 
 
 class StreamProxy(wrapt.ObjectProxy[Any]):
@@ -103,3 +108,97 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
             await self.__wrapped__.close()
         finally:
             self._self_call.finish(None)
+
+
+def _final_message(stream: Any) -> Any:
+    """The message a finished Anthropic ``MessageStream`` accumulated, if any."""
+    try:
+        return stream.current_message_snapshot
+    except (AssertionError, AttributeError):
+        return None  # nothing arrived (closed before ``message_start``)
+
+
+class MessageStreamManagerProxy(wrapt.ObjectProxy[Any]):
+    """Anthropic's ``messages.stream(...)`` manager: the call spans the ``with`` block.
+
+    The block yields the real ``MessageStream`` (its type and helpers untouched); usage,
+    id and stop reason come from the message it accumulated, read when the block exits.
+    """
+
+    def __init__(self, wrapped: Any, start: Any) -> None:
+        super().__init__(wrapped)
+        self._self_start = start
+        self._self_call: LLMCall | None = None
+        self._self_stream: Any = None
+
+    def __enter__(self) -> Any:
+        call = self._self_start()
+        call.attach()
+        try:
+            stream = self.__wrapped__.__enter__()
+        except BaseException as exc:
+            call.detach()
+            call.finish(exc)
+            raise
+        call.detach()
+        self._self_call, self._self_stream = call, stream
+        return stream
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.__wrapped__.__exit__(exc_type, exc, tb)
+        finally:
+            _end_managed(self._self_call, self._self_stream, exc)
+
+
+class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy[Any]):
+    """The async twin of `MessageStreamManagerProxy`."""
+
+    def __init__(self, wrapped: Any, start: Any) -> None:
+        super().__init__(wrapped)
+        self._self_start = start
+        self._self_call: LLMCall | None = None
+        self._self_stream: Any = None
+
+    async def __aenter__(self) -> Any:
+        call = self._self_start()
+        call.attach()
+        try:
+            stream = await self.__wrapped__.__aenter__()
+        except BaseException as exc:
+            call.detach()
+            call.finish(exc)
+            raise
+        call.detach()
+        self._self_call, self._self_stream = call, stream
+        return stream
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.__wrapped__.__aexit__(exc_type, exc, tb)
+        finally:
+            _end_managed(self._self_call, self._self_stream, exc)
+
+
+def _end_managed(call: LLMCall | None, stream: Any, exc: BaseException | None) -> None:
+    if call is None:
+        return
+    if exc is not None:
+        call.finish(exc)
+        return
+    message = _final_message(stream)
+    if message is None:
+        call.finish(None)
+    else:
+        call.on_response(message)
+

@@ -84,3 +84,42 @@ async def test_async_create_and_stream(otel: OtelCapture, fake_llm: FakeLLM) -> 
     assert (first.attributes or {})["gen_ai.usage.output_tokens"] == 7
     assert (second.attributes or {})["gen_ai.usage.output_tokens"] == 7
     assert (second.attributes or {})["gen_ai.usage.input_tokens"] == 2
+
+
+def test_stream_helper(otel: OtelCapture, client: anthropic.Anthropic) -> None:
+    with client.messages.stream(model="claude-fake", max_tokens=100, messages=MESSAGES) as s:
+        assert type(s).__name__ == "MessageStream"
+        text = "".join(s.text_stream)
+        assert otel.spans("hexr.llm.chat") == []  # the call lasts as long as the block
+    assert text == REPLY
+    (span,) = otel.spans("hexr.llm.chat")
+    attrs = dict(span.attributes or {})
+    assert attrs["hexr.llm.streaming"] is True
+    assert attrs["gen_ai.usage.input_tokens"] == 2
+    assert attrs["gen_ai.usage.output_tokens"] == 7
+    assert attrs["gen_ai.response.finish_reasons"] == ("end_turn",)
+    assert str(attrs["gen_ai.response.id"]).startswith("msg_")
+
+
+def test_stream_helper_error(otel: OtelCapture, client: anthropic.Anthropic) -> None:
+    with (
+        pytest.raises(anthropic.RateLimitError),
+        client.messages.stream(model="fake-error-429", max_tokens=10, messages=MESSAGES),
+    ):
+        pass
+    (span,) = otel.spans("hexr.llm.chat")
+    assert span.status.status_code is StatusCode.ERROR
+
+
+async def test_async_stream_helper(otel: OtelCapture, fake_llm: FakeLLM) -> None:
+    raw = anthropic.AsyncAnthropic(
+        base_url=fake_llm.anthropic_base_url, api_key="k", max_retries=0
+    )
+    client = hexr_llm(raw)
+    async with client.messages.stream(
+        model="claude-fake", max_tokens=100, messages=MESSAGES
+    ) as stream:
+        text = "".join([t async for t in stream.text_stream])
+    assert text == REPLY
+    (span,) = otel.spans("hexr.llm.chat")
+    assert (span.attributes or {})["gen_ai.usage.output_tokens"] == 7
