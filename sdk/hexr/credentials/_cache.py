@@ -114,16 +114,10 @@ class CredentialCache:
         Raises:
             CredentialError: the load failed or took longer than the wait timeout.
         """
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and now < entry.fresh_until:
-                if now >= entry.refresh_at and key not in self._flights:
-                    self._refresh_in_background(key, entry, loader, now)
-                self.counts.hits += 1
-                return Lookup(entry.credential, "L1")
-            self.counts.misses += 1
-            flight, leader = self._join(key)
+        found = self._hit_or_join(key, loader)
+        if isinstance(found, Lookup):
+            return found
+        flight, leader = found
         if leader:
             return self._fly(key, flight, loader, None)
         return self._wait(flight)
@@ -134,16 +128,10 @@ class CredentialCache:
         Raises:
             CredentialError: the load failed or took longer than the wait timeout.
         """
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and now < entry.fresh_until:
-                if now >= entry.refresh_at and key not in self._flights:
-                    self._refresh_in_background(key, entry, loader, now)
-                self.counts.hits += 1
-                return Lookup(entry.credential, "L1")
-            self.counts.misses += 1
-            flight, leader = self._join(key)
+        found = self._hit_or_join(key, loader)
+        if isinstance(found, Lookup):
+            return found
+        flight, leader = found
         if leader:
             # A thread, not a task: the flight must finish even if this caller is cancelled,
             # because other threads and tasks wait on it.
@@ -167,6 +155,21 @@ class CredentialCache:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+
+    def _hit_or_join(
+        self, key: CacheKey, loader: Loader
+    ) -> Lookup | tuple[Future[Lookup], bool]:
+        """An L1 hit, or the flight to wait on and whether this caller leads it."""
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now < entry.fresh_until:
+                if now >= entry.refresh_at and key not in self._flights:
+                    self._refresh_in_background(key, entry, loader, now)
+                self.counts.hits += 1
+                return Lookup(entry.credential, "L1")
+            self.counts.misses += 1
+            return self._join(key)
 
     def _join(self, key: CacheKey) -> tuple[Future[Lookup], bool]:
         flight = self._flights.get(key)
