@@ -63,6 +63,8 @@ HEXR_METRICS_HOST = "HEXR_METRICS_HOST"
 HEXR_CAPTURE_CONTENT = "HEXR_CAPTURE_CONTENT"
 """``true`` records prompt and completion content on LLM spans (default off)."""
 HEXR_TELEMETRY_FLUSH_TIMEOUT = "HEXR_TELEMETRY_FLUSH_TIMEOUT"
+HEXR_PUSHGATEWAY_STALE_AFTER = "HEXR_PUSHGATEWAY_STALE_AFTER"
+"""Age (s) after which an exiting agent deletes its earlier processes' pushed groups."""
 """Seconds a process waits at exit to flush spans and push metrics (default 2)."""
 
 OTEL_EXPORTER_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"

@@ -99,6 +99,8 @@ class TelemetrySettings:
     pushgateway_url: str | None = None
     """Push metrics here at exit (short-lived processes)."""
     pushgateway_job: str = "hexr"
+    pushgateway_stale_s: float | None = 3600.0
+    """At exit, delete the same agent's groups pushed longer ago (``None``: keep all)."""
 
     flush_timeout_s: float = 2.0
     """Upper bound on the work done at exit (span flush plus metric push)."""
@@ -133,6 +135,7 @@ class TelemetrySettings:
             "metrics_host": os.environ.get(_env.HEXR_METRICS_HOST) or "127.0.0.1",
             "pushgateway_url": resolve_endpoint(_env.HEXR_PUSHGATEWAY_URL),
             "flush_timeout_s": _env_float(_env.HEXR_TELEMETRY_FLUSH_TIMEOUT, 2.0),
+            "pushgateway_stale_s": _env_float(_env.HEXR_PUSHGATEWAY_STALE_AFTER, 3600.0),
             "capture_content": _env_bool(_env.HEXR_CAPTURE_CONTENT),
         }
         values.update(overrides)

@@ -7,19 +7,27 @@ ecosystem's standard for batch jobs.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
+import urllib.request
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, make_wsgi_app, push_to_gateway
+from prometheus_client import (
+    CollectorRegistry,
+    delete_from_gateway,
+    make_wsgi_app,
+    push_to_gateway,
+)
 from prometheus_client.exposition import ThreadingWSGIServer
 
 if TYPE_CHECKING:
     from hexr.telemetry._config import TelemetrySettings, WsgiApp
 
-__all__ = ["MetricsServer", "push_metrics", "serve_metrics"]
+__all__ = ["MetricsServer", "delete_stale_groups", "push_metrics", "serve_metrics"]
 
 _log = logging.getLogger("hexr.telemetry")
 
@@ -105,3 +113,50 @@ def push_metrics(
         _log.warning("metrics push to %s failed: %s", url, exc)
         return False
     return True
+
+
+def delete_stale_groups(
+    url: str, job: str, keep: dict[str, str], older_than_s: float, timeout: float
+) -> int:
+    """Delete stale groups of the same agent: ``keep`` minus ``instance``, pushed long ago.
+
+    Every short-lived process leaves one group behind; without this the Pushgateway (and
+    every scrape of it) grows forever. Only groups of ``job`` whose labels equal ``keep``
+    except for ``instance`` (same agent and tenant, another process) and that were last
+    pushed more than ``older_than_s`` ago are deleted. Returns how many; failures are
+    logged, never raised.
+    """
+    same_agent = {k: v for k, v in keep.items() if k != "instance"}
+    base = url if "://" in url else f"http://{url}"
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - operator-configured http(s) URL
+            f"{base.rstrip('/')}/api/v1/metrics", timeout=timeout
+        ) as response:
+            groups = json.loads(response.read(8_000_000)).get("data", [])
+    except (OSError, ValueError) as exc:
+        _log.warning("listing pushgateway groups at %s failed: %s", url, exc)
+        return 0
+    cutoff = time.time() - older_than_s
+    give_up_at = time.monotonic() + timeout  # the whole cleanup stays within one timeout
+    deleted = 0
+    for group in groups[:10_000]:
+        if time.monotonic() > give_up_at:
+            break
+        labels = dict(group.get("labels") or {})
+        if labels.pop("job", None) != job or labels == keep:
+            continue
+        if {k: v for k, v in labels.items() if k != "instance"} != same_agent:
+            continue
+        try:
+            pushed = float(group["push_time_seconds"]["metrics"][0]["value"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        if pushed >= cutoff:
+            continue
+        try:
+            delete_from_gateway(url, job=job, grouping_key=labels, timeout=timeout)
+            deleted += 1
+        except OSError as exc:
+            _log.warning("deleting a stale pushgateway group failed: %s", exc)
+    return deleted
+

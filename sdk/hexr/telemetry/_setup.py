@@ -39,7 +39,12 @@ from prometheus_client import CollectorRegistry
 from hexr import _env
 from hexr.telemetry import _names as n
 from hexr.telemetry._config import TelemetrySettings
-from hexr.telemetry._prometheus import MetricsServer, push_metrics, serve_metrics
+from hexr.telemetry._prometheus import (
+    MetricsServer,
+    delete_stale_groups,
+    push_metrics,
+    serve_metrics,
+)
 
 __all__ = ["TelemetryHandle", "current_handle", "setup"]
 
@@ -212,8 +217,12 @@ class TelemetryHandle:
         if not url or self.registry is None:
             return False
         timeout = self.settings.flush_timeout_s if timeout_s is None else timeout_s
-        return push_metrics(url, self.settings.pushgateway_job, self.registry, _grouping_key(
-            self.settings), timeout)
+        key = _grouping_key(self.settings)
+        pushed = push_metrics(url, self.settings.pushgateway_job, self.registry, key, timeout)
+        stale = self.settings.pushgateway_stale_s
+        if pushed and stale is not None:
+            delete_stale_groups(url, self.settings.pushgateway_job, key, stale, timeout)
+        return pushed
 
     def flush_on_exit(self) -> None:
         """Exit hook: flush spans, push metrics; bounded by ``flush_timeout_s``."""

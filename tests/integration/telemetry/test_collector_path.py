@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -146,3 +147,29 @@ def test_short_lived_process_pushes_metrics_on_exit(pushgateway_server: Componen
     assert 'agent_name="batchjob"' in ok[0]
     assert 'job="hexr"' in ok[0]
     assert ok[0].endswith(" 3")
+
+
+def test_exiting_process_deletes_stale_groups(pushgateway_server: ComponentHandle) -> None:
+    code = """
+        import os
+        from hexr import hexr_agent
+
+        @hexr_agent(name="cleaner", tenant="acme")
+        def step():
+            return 1
+
+        step()
+        print(os.getpid())
+        """
+    env = {"HEXR_PUSHGATEWAY_URL": pushgateway_server.url, "OTEL_TRACES_EXPORTER": "none"}
+    first = _run_agent(code, **env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    time.sleep(1.5)
+    second = _run_agent(code, HEXR_PUSHGATEWAY_STALE_AFTER="1", **env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    groups = httpx.get(f"{pushgateway_server.url}/api/v1/metrics", timeout=5).json()["data"]
+    instances = {g["labels"].get("instance", "") for g in groups if g["labels"]["job"] == "hexr"}
+    pids = {i.rsplit(":", 1)[-1] for i in instances}
+    assert second.stdout.strip() in pids  # its own fresh group stays
+    assert first.stdout.strip() not in pids  # the older one was deleted
+
