@@ -25,13 +25,14 @@ from hexr_injector.app import build_service, create_app
 
 
 def _setup_telemetry() -> None:
-    # Spans go where OTEL_* says (OTLP to the local collector by default), so the
-    # exchange span joins the caller's trace in the same backend.
+    # The same observability config as every Hexr process (YAML + HEXR_* + OTEL_*): spans
+    # go to the configured backend (OTLP to the local collector by default), so the
+    # exchange span joins the caller's trace there.
     from hexr import _env
-    from hexr.telemetry import TelemetrySettings, setup
+    from hexr.telemetry import setup
 
     service = os.environ.get(_env.OTEL_SERVICE_NAME) or "hexr-credential-injector"
-    setup(TelemetrySettings.from_env(service_name=service))
+    setup(service_name=service)
 
 
 def _listen_socket(host: str, port: int) -> socket.socket:

@@ -42,7 +42,9 @@ def create_exchange_routes(service: CredentialService, max_body_bytes: int) -> l
         answer = await service.exchange(
             request.headers.get("authorization"), body, parent, peer_of(request.scope)
         )
-        return JSONResponse(answer, headers={"cache-control": "no-store"})
+        return Response(
+            answer, media_type="application/json", headers={"cache-control": "no-store"}
+        )
 
     async def sealing_key(request: Request) -> Response:
         await read_bounded(request, max_body_bytes)

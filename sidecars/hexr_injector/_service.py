@@ -15,13 +15,17 @@ from typing import Any
 from opentelemetry.context import Context
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hexr.telemetry import get_meter, get_tracer
+from hexr.telemetry import get_meter, get_tracer, stage_recorder
 from hexr.telemetry._names import (
     ATTR_SPIFFE_ID,
     ATTR_TENANT,
     METRIC_CREDENTIAL_EXCHANGES,
     METRIC_CREDENTIAL_FAILURES,
     SPAN_CREDENTIAL_EXCHANGE,
+    STAGE_AUTHENTICATION,
+    STAGE_POLICY,
+    STAGE_SERIALIZATION,
+    STAGE_UPSTREAM,
 )
 from hexr_injector._auth import JwtVerifier
 from hexr_injector._sealing import SealingKeys
@@ -42,6 +46,7 @@ from hexr_policy import PolicyEngine
 __all__ = ["CredentialService", "ExchangeBody"]
 
 _log = logging.getLogger(__name__)
+_COMPONENT = "injector"
 _tracer = get_tracer()
 _meter = get_meter()
 _exchanges = _meter.create_counter(
@@ -94,17 +99,23 @@ class CredentialService:
         body: bytes,
         parent: Context | None,
         peer: str | None = None,
-    ) -> dict[str, Any]:
-        """Answer of ``POST /exchange``: the credential, its expiry and the sealing key.
+    ) -> bytes:
+        """Answer of ``POST /exchange`` as JSON: the credential, its expiry, the sealing key.
+
+        Each stage (authentication, policy, upstream exchange, serialization) is an event
+        on the exchange span and a ``hexr.stage.duration`` sample, so one trace shows where
+        the time went.
 
         Raises:
             InjectorError: any refusal or failure, mapped to a status by `ERROR_TABLE`.
         """
+        stages = stage_recorder()
         with _tracer.start_as_current_span(SPAN_CREDENTIAL_EXCHANGE, context=parent) as span:
             provider_name, service, status = "none", "unknown", "error"
             caller_id = "unauthenticated"
             try:
-                caller, token = await self._caller(authorization, peer)
+                with stages.stage(_COMPONENT, STAGE_AUTHENTICATION, span):
+                    caller, token = await self._caller(authorization, peer)
                 caller_id = caller.spiffe_id
                 span.set_attribute("spiffe_id", caller.spiffe_id)
                 span.set_attribute(ATTR_SPIFFE_ID, caller.spiffe_id)
@@ -117,16 +128,32 @@ class CredentialService:
                 span.set_attribute("service", service)
                 span.set_attribute("provider", provider_name)
                 span.set_attribute("region", request.region)
-                self._authorize(caller, request)
+                with stages.stage(_COMPONENT, STAGE_POLICY, span):
+                    self._authorize(caller, request)
                 try:
-                    credential = await provider.exchange(
-                        ExchangeRequest(caller, request.service, request.region, token)
-                    )
+                    with stages.stage(_COMPONENT, STAGE_UPSTREAM, span):
+                        credential = await provider.exchange(
+                            ExchangeRequest(caller, request.service, request.region, token)
+                        )
                 except InjectorError:
                     raise
                 except Exception as exc:
                     # A provider bug must still answer 502 with a safe message.
                     raise ProviderFailed() from exc
+                with stages.stage(_COMPONENT, STAGE_SERIALIZATION, span):
+                    answer = json.dumps(
+                        {
+                            "service": request.service,
+                            "region": request.region,
+                            "provider": provider_name,
+                            "credential": {
+                                "kind": credential.kind,
+                                "values": dict(credential.values),
+                                "expires_at": credential.expires_at,
+                            },
+                            "sealing_key": self._sealing_key(caller),
+                        }
+                    ).encode()
                 status = "ok"
                 _log.info(
                     "credential issued: service=%s provider=%s caller=%s",
@@ -146,17 +173,7 @@ class CredentialService:
                 _exchanges.add(
                     1, {"provider": provider_name, "service": service, "status": status}
                 )
-        return {
-            "service": request.service,
-            "region": request.region,
-            "provider": provider_name,
-            "credential": {
-                "kind": credential.kind,
-                "values": dict(credential.values),
-                "expires_at": credential.expires_at,
-            },
-            "sealing_key": self._sealing_key(caller),
-        }
+        return answer
 
     async def sealing_key(
         self, authorization: str | None, peer: str | None = None

@@ -128,6 +128,7 @@ STAGE_UPSTREAM_FIRST_BYTE = "upstream_first_byte"
 STAGE_UPSTREAM = "upstream"
 STAGE_RESPONSE_HANDLING = "response_handling"
 STAGE_POLICY = "policy"
+STAGE_AUTHENTICATION = "authentication"
 STAGE_SERIALIZATION = "serialization"
 STAGE_DURATION_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,

@@ -124,6 +124,10 @@ def test_each_tier_serves_in_its_situation_and_trace_says_which(
     assert exported[0]["parent_id"] == f"0x{l3.context.span_id:016x}"
     assert exported[0]["attributes"]["spiffe_id"] == str(acme.spiffe_id)
     assert exported[0]["attributes"]["provider"] == "aws_sts"
+    # The latency breakdown of the hop: one event per stage, in order, each timed.
+    events = exported[0]["events"]
+    assert [e["name"] for e in events] == ["authentication", "policy", "upstream", "serialization"]
+    assert all(e["attributes"]["hexr.stage.duration_ms"] >= 0 for e in events)
     # Neither the injector's spans nor its log hold the credential or the JWT-SVID.
     credential = pod_a.lookup("aws_s3", "eu-west-1").credential
     leaked = credential_injector.output() + credential_injector.log()
