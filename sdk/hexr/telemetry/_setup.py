@@ -338,17 +338,21 @@ def _views(settings: TelemetrySettings) -> list[View]:
 def _install_tracing(
     settings: TelemetrySettings, exporter: SpanExporter | None, drops: _DropCounter
 ) -> tuple[trace.TracerProvider, bool, BatchSpanProcessor | SimpleSpanProcessor | None]:
-    existing = trace.get_tracer_provider()
-    if not isinstance(existing, trace.ProxyTracerProvider):
-        if exporter is not None:
-            exporter.shutdown()
-        return existing, False, None
-    provider = TracerProvider(resource=_resource(settings), sampler=settings.sampler)
     identity = {
         key: value
         for key, value in ((n.ATTR_SPIFFE_ID, settings.spiffe_id), (n.ATTR_TENANT, settings.tenant))
         if value
     }
+    existing = trace.get_tracer_provider()
+    if not isinstance(existing, trace.ProxyTracerProvider):
+        if exporter is not None:
+            exporter.shutdown()
+        add = getattr(existing, "add_span_processor", None)
+        if identity and add is not None:
+            # The app's pipeline stays as it is, but Hexr's spans still carry the identity.
+            add(_IdentityStamp(identity))
+        return existing, False, None
+    provider = TracerProvider(resource=_resource(settings), sampler=settings.sampler)
     if identity:
         provider.add_span_processor(_IdentityStamp(identity))
     processor: BatchSpanProcessor | SimpleSpanProcessor | None = None

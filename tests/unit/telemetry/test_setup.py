@@ -59,21 +59,69 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_resource_and_identity_attributes(otel: OtelCapture) -> None:
+def test_identity_on_every_span(otel: OtelCapture) -> None:
     with get_tracer().start_as_current_span("foreign"):
         pass
     (span,) = otel.spans("foreign")
-    settings = otel.handle.settings
     assert span.attributes is not None
     # Every span in the process carries the caller's SPIFFE ID and tenant.
     assert span.attributes["hexr.spiffe_id"] == otel.handle.spiffe_id
-    assert span.attributes["tenant"] == settings.tenant
-    resource = span.resource.attributes
-    assert resource["service.name"] == settings.service_name
-    assert resource["agent_name"] == settings.agent_name
-    assert resource["tenant"] == settings.tenant
-    assert resource["hexr.role"] == settings.role
-    assert resource["hexr.spiffe_id"] == otel.handle.spiffe_id
+    assert span.attributes["tenant"] == otel.handle.settings.tenant
+
+
+def test_resource_attributes() -> None:
+    out = run_script(
+        """
+        import json
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from hexr.telemetry import TelemetrySettings, setup
+        exporter = InMemorySpanExporter()
+        setup(TelemetrySettings(service_name="svc", agent_name="a", tenant="t", role="worker",
+              spiffe_id="spiffe://hexr.local/agent/t/a/worker",
+              span_exporter_factory=lambda s: exporter, batch=False))
+        from hexr import hexr_agent
+
+        @hexr_agent(name="a", tenant="t", role="worker")
+        def work():
+            return 1
+
+        work()
+        (span,) = exporter.get_finished_spans()
+        print(json.dumps({k: span.resource.attributes.get(k) for k in
+              ("service.name", "agent_name", "tenant", "hexr.role", "hexr.spiffe_id")}))
+        """,
+        OTEL_RESOURCE_ATTRIBUTES="deployment.environment=test,tenant=spoofed",
+    )
+    assert out == {
+        "service.name": "svc",
+        "agent_name": "a",
+        "tenant": "t",  # Hexr's own attributes win over OTEL_RESOURCE_ATTRIBUTES
+        "hexr.role": "worker",
+        "hexr.spiffe_id": "spiffe://hexr.local/agent/t/a/worker",
+    }
+
+
+def test_identity_is_stamped_on_a_reused_app_provider() -> None:
+    out = run_script(
+        """
+        import json
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        from hexr.telemetry import TelemetrySettings, get_tracer, setup
+        setup(TelemetrySettings(tenant="t", spiffe_id="spiffe://hexr.local/agent/t/a/main"))
+        with get_tracer().start_as_current_span("tool"):
+            pass
+        (span,) = exporter.get_finished_spans()
+        print(json.dumps(dict(span.attributes)))
+        """
+    )
+    assert out == {"hexr.spiffe_id": "spiffe://hexr.local/agent/t/a/main", "tenant": "t"}
 
 
 def test_explicit_tenant_on_a_span_is_kept(otel: OtelCapture) -> None:
