@@ -233,6 +233,29 @@ class TelemetryHandle:
         self.push_metrics()
         if self.metrics_server is not None:
             self.metrics_server.close()
+        if self.owns_tracer_provider:
+            # The provider is built without the SDK's own exit hook, whose shutdown would
+            # retry a dead collector batch by batch; what the flush could not send is lost.
+            _run_bounded(self.tracer_provider.shutdown, _SHUTDOWN_GRACE_S)  # type: ignore[attr-defined]
+
+
+_SHUTDOWN_GRACE_S = 0.2
+
+
+def _run_bounded(func: Any, timeout_s: float) -> bool:
+    """Run ``func`` on a daemon thread and wait at most ``timeout_s`` for it."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            func()
+        except Exception:  # noqa: BLE001 - shutdown at exit is best effort
+            _log.debug("telemetry shutdown failed", exc_info=True)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="hexr-telemetry-shutdown", daemon=True).start()
+    return done.wait(timeout_s)
 
 
 def _grouping_key(settings: TelemetrySettings) -> dict[str, str]:
@@ -352,7 +375,9 @@ def _install_tracing(
             # The app's pipeline stays as it is, but Hexr's spans still carry the identity.
             add(_IdentityStamp(identity))
         return existing, False, None
-    provider = TracerProvider(resource=_resource(settings), sampler=settings.sampler)
+    provider = TracerProvider(
+        resource=_resource(settings), sampler=settings.sampler, shutdown_on_exit=False
+    )
     if identity:
         provider.add_span_processor(_IdentityStamp(identity))
     processor: BatchSpanProcessor | SimpleSpanProcessor | None = None

@@ -340,3 +340,31 @@ def test_broken_exporter_config_does_not_stop_the_agent() -> None:
         OTEL_TRACES_EXPORTER="none",
     )
     assert out == {"result": "still works", "nothing_installed": True, "owns": [True, True]}
+
+
+def test_exit_is_bounded_with_a_dead_collector() -> None:
+    # 2048 queued spans and a 2 s export deadline: the SDK's own exit shutdown would retry
+    # batch after batch for many seconds; Hexr's exit hook stops after its flush timeout.
+    started = time.monotonic()
+    out = run_script(
+        """
+        import json
+        from hexr.telemetry import TelemetrySettings, setup
+        handle = setup(TelemetrySettings.from_env(agent_name="a", tenant="t",
+                       flush_timeout_s=0.5))
+        from hexr import hexr_agent
+
+        @hexr_agent(name="a", tenant="t")
+        def work(i):
+            return i
+
+        for i in range(3000):
+            work(i)
+        print(json.dumps({"pending": handle.pending_spans()}))
+        """,
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{_closed_port()}",
+        HEXR_LOG_LEVEL="ERROR",
+    )
+    assert out["pending"] > 1000
+    assert time.monotonic() - started < 5
+
