@@ -19,10 +19,11 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span
 
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_tracer
+from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._instruments import Instruments, instruments
 
 __all__ = ["AgentInfo", "current_agent", "hexr_agent"]
@@ -127,9 +128,7 @@ class _Invocation:
             self.duration.record(elapsed, self.error_attrs)
             if span.is_recording():
                 span.set_attribute(n.ATTR_STATUS, n.STATUS_ERROR)
-                span.set_attribute(n.ATTR_ERROR_TYPE, type(error).__qualname__)
-                span.record_exception(error, escaped=True)
-                span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+                record_error(span, error)
         span.end()
 
 

@@ -288,3 +288,20 @@ def test_signature_and_metadata_are_kept() -> None:
 def test_empty_name_or_tenant_is_rejected(name: str, tenant: str) -> None:
     with pytest.raises(ValueError, match="non-empty"):
         hexr_agent(name=name, tenant=tenant)
+
+
+def test_exception_event_does_not_leak_credentials(otel: OtelCapture) -> None:
+    key = "sk-" + "a1B2c3D4e5F6g7H8i9J0k1L2"
+
+    @hexr_agent(name=_name(), tenant="acme")
+    def work() -> None:
+        raise Boom(f"upstream said: invalid key {key} (Authorization: Bearer abcdefghijkl)")
+
+    with pytest.raises(Boom):
+        work()
+    (span,) = otel.spans("hexr.agent.invoke")
+    (event,) = span.events
+    recorded = str(dict(event.attributes or {}))
+    assert key not in recorded
+    assert "abcdefghijkl" not in recorded
+    assert "[REDACTED]" in recorded

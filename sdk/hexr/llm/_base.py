@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span
 
 from hexr import _env
 from hexr._agent import AgentInfo, current_agent
@@ -26,6 +26,7 @@ from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_tracer
 from hexr.telemetry._cost import cost_recorder
+from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._instruments import Cell, Instruments, instruments
 from hexr.telemetry._stages import stage_recorder
 
@@ -397,12 +398,8 @@ class LLMCall:
         if span.is_recording():
             _set_result(span, result, tel.capture_content)
             if error is not None:
-                span.set_attribute(n.ATTR_ERROR_TYPE, type(error).__qualname__)
-                span.record_exception(error, escaped=True)
                 # A guard that already set an ERROR status with its reason keeps it.
-                status = getattr(span, "status", None)
-                if status is None or status.status_code is StatusCode.UNSET:
-                    span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+                record_error(span, error, keep_status=True)
         span.end()
 
 

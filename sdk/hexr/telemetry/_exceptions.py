@@ -1,0 +1,47 @@
+"""Recording an exception on a span without leaking a credential into the trace.
+
+The SDK's ``record_exception`` stores ``str(exc)`` and the formatted traceback verbatim;
+provider and HTTP errors can quote tokens or keys. Here both go through the same scrubber
+the JSON logs use, and are bounded in size.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from opentelemetry.trace import Span, Status, StatusCode
+
+__all__ = ["record_error"]
+
+_MAX_STACK = 16_384
+
+
+def record_error(span: Span, error: BaseException, *, keep_status: bool = False) -> None:
+    """Record ``error`` as the span's exception event and set status ERROR.
+
+    Args:
+        span: The span (a non-recording span is left alone).
+        error: The exception raised by the wrapped call.
+        keep_status: Leave an ERROR status someone already set (a guard's reason).
+    """
+    if not span.is_recording():
+        return
+    # Imported on the error path only: `import hexr` stays free of the logging stack.
+    from hexr.logs._redact import scrub_text
+
+    name = type(error).__qualname__
+    stack = "".join(traceback.format_exception(error))[-_MAX_STACK:]
+    span.add_event(
+        "exception",
+        {
+            "exception.type": f"{type(error).__module__}.{name}",
+            "exception.message": scrub_text(str(error)),
+            "exception.stacktrace": scrub_text(stack),
+            "exception.escaped": True,
+        },
+    )
+    span.set_attribute("error.type", name)
+    status = getattr(span, "status", None)
+    if keep_status and status is not None and status.status_code is StatusCode.ERROR:
+        return
+    span.set_status(Status(StatusCode.ERROR, name))
