@@ -416,7 +416,7 @@ def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
     if result.output_tokens is not None:
         attrs[n.ATTR_GENAI_USAGE_OUTPUT_TOKENS] = result.output_tokens
     if capture_content and result.text is not None:
-        attrs[n.ATTR_GENAI_COMPLETION] = "".join(result.text)[:CONTENT_LIMIT]
+        attrs[n.ATTR_GENAI_COMPLETION] = _scrub("".join(result.text)[:CONTENT_LIMIT])
     span.set_attributes(attrs)  # one lock and validation pass for all of them
 
 
@@ -430,4 +430,11 @@ def _clip(messages: Sequence[Any]) -> str:
         text = json.dumps(list(messages), default=str, ensure_ascii=False)
     except (TypeError, ValueError):
         text = str(messages)
-    return text[:CONTENT_LIMIT]
+    return _scrub(text[:CONTENT_LIMIT])
+
+
+def _scrub(text: str) -> str:
+    """Captured content still never carries a credential shape into a trace."""
+    from hexr.logs._redact import scrub_text
+
+    return scrub_text(text)

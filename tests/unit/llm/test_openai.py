@@ -338,10 +338,16 @@ def test_content_capture_when_enabled(fake_llm: FakeLLM, otel: OtelCapture) -> N
     raw = openai.OpenAI(base_url=fake_llm.base_url, api_key="sk-test", max_retries=0)
     client = hexr_llm(raw, capture_content=True)
     client.chat.completions.create(model=_model(), messages=MESSAGES)
-    (span,) = otel.spans("hexr.llm.chat")
-    attrs = span.attributes or {}
+    key = "sk-" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3"
+    leaky = [{"role": "user", "content": f"my key is {key}"}]
+    client.chat.completions.create(model=_model(), messages=leaky)
+    first, second = otel.spans("hexr.llm.chat")
+    attrs = first.attributes or {}
     assert "hi there" in str(attrs["gen_ai.prompt"])
     assert attrs["gen_ai.completion"] == REPLY
+    # Even captured content never carries a credential into the trace (prompt or echo).
+    assert key not in str(dict(second.attributes or {}))
+    assert "[REDACTED]" in str((second.attributes or {})["gen_ai.prompt"])
 
 
 def test_unsupported_client_is_rejected() -> None:
