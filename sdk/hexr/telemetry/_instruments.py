@@ -34,6 +34,7 @@ __all__ = [
     "DeferredHistogram",
     "Instruments",
     "MeasurementQueue",
+    "deferred_histogram",
     "instruments",
 ]
 
@@ -259,3 +260,13 @@ def instruments() -> Instruments:
             if _instruments is None:
                 _instruments = Instruments(metrics.get_meter(n.SCOPE, __version__))
     return _instruments
+
+
+def deferred_histogram(histogram: Histogram) -> DeferredHistogram:
+    """``histogram`` with its records queued on the process's aggregation worker.
+
+    For other hot-path instrumentation (stages, tools, cache lookups): one append per
+    record instead of the SDK's per-measurement attribute hashing, drained at collection.
+    """
+    return DeferredHistogram(histogram, instruments().queue)
+

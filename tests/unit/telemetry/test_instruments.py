@@ -19,6 +19,8 @@ from hexr.telemetry._instruments import (
     DeferredHistogram,
     Instruments,
     MeasurementQueue,
+    deferred_histogram,
+    instruments,
 )
 
 
@@ -145,3 +147,11 @@ def test_collection_sees_records_made_just_before() -> None:
     (point,) = metrics["gen_ai.client.operation.duration"].data.data_points
     assert point.count == 3  # type: ignore[union-attr]
     provider.shutdown()
+
+
+def test_deferred_histogram_uses_the_process_queue() -> None:
+    sink = _Recorder()
+    histogram = deferred_histogram(sink)  # type: ignore[arg-type]
+    histogram.record(4.0, {"stage": "upstream"})
+    instruments().queue.drain()
+    assert sink.values == [4.0]
