@@ -25,6 +25,7 @@ from opentelemetry.metrics import Meter
 from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
+from hexr.telemetry._instruments import CounterCells
 
 __all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
@@ -194,11 +195,18 @@ class CostRecorder:
     def __init__(self, table: PriceTable | None = None, meter: Meter | None = None) -> None:
         self._table = table
         meter = meter or get_meter()
-        self._cost = meter.create_counter(
-            n.METRIC_LLM_COST, unit="usd", description="Cost of LLM calls in US dollars."
+        # Counter cells: an add is a lock and a sum, reported when a reader collects.
+        self._cost = CounterCells()
+        meter.create_observable_counter(
+            n.METRIC_LLM_COST,
+            callbacks=[self._cost.observe],
+            unit="usd",
+            description="Cost of LLM calls in US dollars.",
         )
-        self._unpriced = meter.create_counter(
+        self._unpriced = CounterCells()
+        meter.create_observable_counter(
             n.METRIC_LLM_UNPRICED_CALLS,
+            callbacks=[self._unpriced.observe],
             unit="{call}",
             description="LLM calls whose model is not in the price table (cost unknown).",
         )
@@ -231,12 +239,12 @@ class CostRecorder:
         labels = attributes or {}
         recording = span is not None and span.is_recording()
         if cost is None:
-            self._unpriced.add(1, labels)
+            self._unpriced.cell(labels).add(1)
             if recording:
                 span.set_attribute(n.ATTR_LLM_UNPRICED, True)  # type: ignore[union-attr]
             return None
         amount = float(cost)
-        self._cost.add(amount, labels)
+        self._cost.cell(labels).add(amount)
         if recording:
             span.set_attribute(n.ATTR_LLM_COST_USD, amount)  # type: ignore[union-attr]
         return cost

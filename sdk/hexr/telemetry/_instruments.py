@@ -168,18 +168,9 @@ class Instruments:
 
     def __init__(self, meter: metrics.Meter) -> None:
         self.queue = MeasurementQueue()
-
-        def drain_then_report(options: CallbackOptions) -> Iterable[Observation]:
-            # Runs at every collection, before the SDK reads its histogram storage.
-            self.queue.drain()
-            return [Observation(self.queue.dropped)]
-
-        meter.create_observable_counter(
-            n.METRIC_TELEMETRY_DROPPED_MEASUREMENTS,
-            callbacks=[drain_then_report],
-            unit="{measurement}",
-            description="Histogram records dropped because the aggregation queue was full.",
-        )
+        self._drained_meters: dict[int, metrics.Meter] = {}
+        self._drained_lock = threading.Lock()
+        self.drain_on_collect(meter)
         deferred = self._deferred
         self.agent_invocations = CounterCells()
         meter.create_observable_counter(
@@ -245,6 +236,26 @@ class Instruments:
             description="GenAI operation duration.",
         ))
 
+    def drain_on_collect(self, meter: metrics.Meter) -> None:
+        """Make every collection of ``meter``'s readers aggregate the queue first."""
+        with self._drained_lock:
+            if id(meter) in self._drained_meters:
+                return
+            # Kept referenced, so the id is never reused by another meter.
+            self._drained_meters[id(meter)] = meter
+        # The SDK runs observable callbacks before it reads histogram storage, so this
+        # callback is where queued records land before a scrape, push or test read.
+        meter.create_observable_counter(
+            n.METRIC_TELEMETRY_DROPPED_MEASUREMENTS,
+            callbacks=[self._drain_then_report],
+            unit="{measurement}",
+            description="Histogram records dropped because the aggregation queue was full.",
+        )
+
+    def _drain_then_report(self, options: CallbackOptions) -> Iterable[Observation]:
+        self.queue.drain()
+        return [Observation(self.queue.dropped)]
+
     def _deferred(self, histogram: Histogram) -> DeferredHistogram:
         return DeferredHistogram(histogram, self.queue)
 
@@ -262,11 +273,18 @@ def instruments() -> Instruments:
     return _instruments
 
 
-def deferred_histogram(histogram: Histogram) -> DeferredHistogram:
+def deferred_histogram(
+    histogram: Histogram, meter: metrics.Meter | None = None
+) -> DeferredHistogram:
     """``histogram`` with its records queued on the process's aggregation worker.
 
     For other hot-path instrumentation (stages, tools, cache lookups): one append per
     record instead of the SDK's per-measurement attribute hashing, drained at collection.
+    Pass the ``meter`` that created ``histogram`` when it is not the global Hexr meter,
+    so that its readers drain the queue too.
     """
-    return DeferredHistogram(histogram, instruments().queue)
+    process = instruments()
+    if meter is not None:
+        process.drain_on_collect(meter)
+    return DeferredHistogram(histogram, process.queue)
 

@@ -20,6 +20,7 @@ from opentelemetry.util.types import AttributeValue
 
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
+from hexr.telemetry._instruments import deferred_histogram
 
 __all__ = ["StageRecorder", "stage_recorder"]
 
@@ -32,10 +33,15 @@ class StageRecorder:
     """Records stage durations on spans and in the stage histogram (labels cached)."""
 
     def __init__(self, meter: Meter | None = None) -> None:
-        self._histogram = (meter or get_meter()).create_histogram(
-            n.METRIC_STAGE_DURATION,
-            unit="s",
-            description="Time spent in one stage of a request, by component and stage.",
+        meter = meter or get_meter()
+        # Deferred: the record is an append; aggregation runs off the request's path.
+        self._histogram = deferred_histogram(
+            meter.create_histogram(
+                n.METRIC_STAGE_DURATION,
+                unit="s",
+                description="Time spent in one stage of a request, by component and stage.",
+            ),
+            meter,
         )
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
