@@ -87,6 +87,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.level)
+    _quiet_client_libraries(settings.level)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -100,6 +101,24 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     _configured = True
+
+
+# HTTP and gRPC client libraries log every request at INFO: a line per LLM call, vault read
+# or stream cancel would drown what the agent itself says.
+_CHATTY_LIBRARIES = ("httpx", "httpcore", "grpclib", "botocore", "urllib3", "hvac")
+
+
+def _quiet_client_libraries(level: str) -> None:
+    """Raise chatty libraries to WARNING unless the config asks for DEBUG.
+
+    A library whose level the application set itself is left alone.
+    """
+    if level == "DEBUG":
+        return
+    for name in _CHATTY_LIBRARIES:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET:
+            library.setLevel(logging.WARNING)
 
 
 def ensure_logging(component: str, *, spiffe_id: str | None = None) -> None:

@@ -18,9 +18,11 @@ from hexr.logs._redact import CONTENT_PLACEHOLDER, REDACTED
 def _restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    httpx_level = logging.getLogger("httpx").level
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    logging.getLogger("httpx").setLevel(httpx_level)
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
 
@@ -196,3 +198,23 @@ def test_ensure_logging_configures_once() -> None:
     ensure_logging("other-component")
     again = [h for h in logging.getLogger().handlers if getattr(h, "_hexr_handler", False)]
     assert again == handlers
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_client_library_request_lines_only_at_debug(level: str, shown: bool) -> None:
+    logging.getLogger("httpx").setLevel(logging.NOTSET)
+    stream = io.StringIO()
+    configure_logging("agent", _config(level=level), stream=stream)
+    logging.getLogger("httpx").info("HTTP Request: POST http://llm/v1/chat/completions")
+    logging.getLogger("httpx").warning("connection pool full")
+    events = [line["event"] for line in _lines(stream)]
+    assert ("HTTP Request: POST http://llm/v1/chat/completions" in events) is shown
+    assert "connection pool full" in events
+
+
+def test_a_library_level_set_by_the_application_is_kept() -> None:
+    logging.getLogger("httpx").setLevel(logging.INFO)
+    stream = io.StringIO()
+    configure_logging("agent", _config(level="INFO"), stream=stream)
+    logging.getLogger("httpx").info("wanted by the app")
+    assert [line["event"] for line in _lines(stream)] == ["wanted by the app"]
