@@ -105,7 +105,10 @@ def configure_logging(
 
 # HTTP and gRPC client libraries log every request at INFO: a line per LLM call, vault read
 # or stream cancel would drown what the agent itself says.
-_CHATTY_LIBRARIES = ("httpx", "httpcore", "grpclib", "botocore", "urllib3", "hvac")
+# openai 3.x ships its own httpx fork, which logs as httpx2.
+_CHATTY_LIBRARIES = (
+    "httpx", "httpcore", "httpx2", "httpcore2", "grpclib", "botocore", "urllib3", "hvac",
+)
 
 
 def _quiet_client_libraries(level: str) -> None:
