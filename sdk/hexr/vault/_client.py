@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import hvac
@@ -55,7 +55,8 @@ class IdentityProvider(Protocol):
 
 @dataclass
 class _Token:
-    value: str
+    # repr=False: error reporters that capture frame locals must never print the token.
+    value: str = field(repr=False)
     renewable: bool
     refresh_at: float
     expires_at: float

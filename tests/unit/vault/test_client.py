@@ -67,3 +67,12 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     assert c._config.addr == "http://127.0.0.1:8200"
     assert c._config.audience == "aud-x"
     assert not c._hvac.token  # never a static token
+
+
+def test_cached_token_repr_hides_the_token() -> None:
+    # Frames holding the token (error reporters capture locals) must not print it.
+    from hexr.vault._client import _Token
+
+    token = _Token("hvs.very-secret-vault-token", True, 1.0, 2.0)
+    assert "very-secret" not in repr(token)
+    assert "very-secret" not in str(token)
