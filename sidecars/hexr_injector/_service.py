@@ -16,6 +16,7 @@ from opentelemetry.context import Context
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hexr.telemetry import get_meter, get_tracer, stage_recorder
+from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._names import (
     ATTR_SPIFFE_ID,
     ATTR_TENANT,
@@ -110,7 +111,11 @@ class CredentialService:
             InjectorError: any refusal or failure, mapped to a status by `ERROR_TABLE`.
         """
         stages = stage_recorder()
-        with _tracer.start_as_current_span(SPAN_CREDENTIAL_EXCHANGE, context=parent) as span:
+        # The SDK would record the exception chain verbatim, and a provider's own error (the
+        # cause of ProviderFailed) can quote a key or token: record it scrubbed instead.
+        with _tracer.start_as_current_span(
+            SPAN_CREDENTIAL_EXCHANGE, context=parent, record_exception=False
+        ) as span:
             provider_name, service, status = "none", "unknown", "error"
             caller_id = "unauthenticated"
             try:
@@ -161,6 +166,7 @@ class CredentialService:
                 )
             except InjectorError as exc:
                 reason = next(ERROR_TABLE[c].code for c in type(exc).__mro__ if c in ERROR_TABLE)
+                record_error(span, exc)
                 span.set_attribute("error.type", reason)
                 _failures.add(1, {"provider": provider_name, "service": service, "reason": reason})
                 # The safe message only: never the token, the body or the provider's answer.
@@ -168,6 +174,9 @@ class CredentialService:
                     "credential exchange refused: %s (%s) service=%s caller=%s",
                     reason, exc.message, service, caller_id,
                 )
+                raise
+            except Exception as exc:
+                record_error(span, exc)
                 raise
             finally:
                 _exchanges.add(

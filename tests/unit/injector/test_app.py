@@ -345,3 +345,43 @@ async def test_token_is_bound_to_the_mtls_peer(
             assert response.status_code == status, (path, response.text)
             if status == 401:
                 assert "mTLS" in response.json()["error"]["message"]
+
+
+async def test_provider_error_text_does_not_reach_the_exchange_span(
+    tmp_path: Path, token_mint: TokenMint, injector_config: Callable[..., Path],
+    credential_spans: Any,
+) -> None:
+    leaked = "sk-live-" + "Q" * 40
+
+    class LeakyReader:
+        def read_credential(self, tenant: str, name: str) -> Any:
+            # A client library quoting what it was handed, as some do in their errors.
+            raise RuntimeError(f"vault client failed with key {leaked}")
+
+    settings = InjectorSettings(state_dir=tmp_path / "state")
+    config = load_config(injector_config(
+        grants=[{"tenant": "acme", "services": ["openai"]}],
+        services={"openai": {"provider": "vault_key"}},
+    ))
+    service = build_service(
+        settings, config, jwks=token_mint.fetch_jwks, vault_reader=lambda: LeakyReader()
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, service=service))
+    trace_id = "5bf92f3577b34da6a3ce929d0e0e4737"
+    headers = {**bearer(token_mint.mint(agent_id("acme", "bot"))),
+               "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://i") as http:
+        response = await http.post("/exchange", json={"service": "openai"}, headers=headers)
+    assert response.status_code == 502
+    assert leaked not in response.text
+    spans = [s for s in credential_spans.get_finished_spans()
+             if s.name == "hexr.credential.exchange"
+             and format(s.context.trace_id, "032x") == trace_id]
+    assert len(spans) == 1
+    events = [dict(e.attributes or {}) for e in spans[0].events if e.name == "exception"]
+    assert events, "the failure is still recorded on the span"
+    assert "RuntimeError" in str(events[0]["exception.stacktrace"])  # the cause stays visible
+    assert dict(spans[0].attributes or {})["error.type"] == "provider_failed"
+    dumped = json.dumps([dict(e.attributes or {}) for e in spans[0].events])
+    dumped += json.dumps(dict(spans[0].attributes or {})) + str(spans[0].status.description)
+    assert leaked not in dumped
