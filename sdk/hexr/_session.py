@@ -24,6 +24,7 @@ from opentelemetry.trace import Status, StatusCode
 from hexr._agent import current_agent
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter, get_tracer
+from hexr.telemetry._exceptions import record_error
 
 __all__ = ["AgentSession", "session"]
 
@@ -117,9 +118,10 @@ class AgentSession:
             span.set_attribute("steps", self.steps)
             span.set_attribute(n.ATTR_STATUS, self.status)
             if exc is not None:
-                span.record_exception(exc, escaped=True)
-            if self.status == FAILED:
-                span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__ if exc else FAILED))
+                # Not span.record_exception: the message and traceback can quote a token.
+                record_error(span, exc)
+            elif self.status == FAILED:
+                span.set_status(Status(StatusCode.ERROR, FAILED))
         span.end()
 
     async def __aenter__(self) -> AgentSession:

@@ -93,3 +93,18 @@ def test_a_session_is_entered_once() -> None:
     s = hexr.session(agent="x", tenant="acme")
     with s, pytest.raises(RuntimeError, match="entered once"):
         s.__enter__()
+
+
+def test_a_failed_session_keeps_credentials_out_of_its_span(otel: OtelCapture) -> None:
+    agent = _agent()
+    token = "Bearer sk-live-0123456789abcdefghij"
+    with pytest.raises(RuntimeError), hexr.session(agent=agent, tenant="acme"):
+        raise RuntimeError(f"upstream said 401 for Authorization: {token}")
+    (span,) = [s for s in otel.spans(n.SPAN_AGENT_SESSION)
+               if s.attributes and s.attributes.get("agent_name") == agent]
+    (event,) = [e for e in span.events if e.name == "exception"]
+    assert event.attributes is not None
+    recorded = " ".join(str(v) for v in event.attributes.values())
+    assert "0123456789abcdefghij" not in recorded
+    assert "RuntimeError" in recorded
+    assert span.status.description == "RuntimeError"
