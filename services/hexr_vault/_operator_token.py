@@ -32,9 +32,12 @@ def operator_token(token_file: Path | None = None) -> str:
         return explicit
     path = token_file or default_home() / LOCAL_ROOT_TOKEN_FILE
     try:
-        if path.stat().st_mode & 0o077:
-            raise ConfigError(f"{path} is readable by others; chmod 600 it")
-        token = path.read_text()[:_MAX_TOKEN_CHARS].strip()
+        with open(path, encoding="utf-8") as fh:
+            # Check the opened file, not the path: a file swapped in after a stat() of
+            # the path would otherwise be read unchecked.
+            if os.fstat(fh.fileno()).st_mode & 0o077:
+                raise ConfigError(f"{path} is readable by others; chmod 600 it")
+            token = fh.read(_MAX_TOKEN_CHARS).strip()
     except OSError as exc:
         raise ConfigError(
             f"no operator token: set {_env.HEXR_VAULT_TOKEN}, pass --token-file, or run"
