@@ -13,8 +13,6 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 __all__ = ["record_error"]
 
-_MAX_STACK = 16_384
-
 
 def record_error(span: Span, error: BaseException, *, keep_status: bool = False) -> None:
     """Record ``error`` as the span's exception event and set status ERROR.
@@ -27,15 +25,20 @@ def record_error(span: Span, error: BaseException, *, keep_status: bool = False)
     if not span.is_recording():
         return
     # Imported on the error path only: `import hexr` stays free of the logging stack.
-    from hexr.logs._redact import scrub_text
+    from hexr.logs._redact import MAX_STRING, scrub_text
 
     name = type(error).__qualname__
-    stack = "".join(traceback.format_exception(error))[-_MAX_STACK:]
+    try:
+        message = str(error)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not replace the caller's error
+        message = f"<unprintable {name}>"
+    # The tail: the exception that escaped is written last (scrub_text would keep the head).
+    stack = "".join(traceback.format_exception(error))[-MAX_STRING:]
     span.add_event(
         "exception",
         {
             "exception.type": f"{type(error).__module__}.{name}",
-            "exception.message": scrub_text(str(error)),
+            "exception.message": scrub_text(message),
             "exception.stacktrace": scrub_text(stack),
             "exception.escaped": True,
         },
