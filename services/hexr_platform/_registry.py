@@ -39,6 +39,7 @@ is a unix socket.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import secrets
@@ -188,10 +189,13 @@ def _openbao_env(ctx: ComponentContext) -> dict[str, str]:
     # OpenBao reserves the "hvs."/"s." prefixes for tokens it mints itself.
     token = "hexr-dev-" + secrets.token_hex(24)
     path = ctx.secrets_dir / _OPENBAO_TOKEN_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A new file each start (O_EXCL): it is 0600 before the token is in it, and a symlink
+    # or an older file with a loosened mode never receives the token.
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(token)
-    path.chmod(0o600)
     return {
         "BAO_DEV_ROOT_TOKEN_ID": token,
         # The dev server and token helper write ~/.bao-token; keep it in the state dir.

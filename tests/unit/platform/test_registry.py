@@ -88,3 +88,20 @@ def test_collector_exporter_is_configurable(
 def test_python_module_locator() -> None:
     assert python_module("http.server")() is not None
     assert python_module("no_such_module_hexr")() is None
+
+
+def test_openbao_token_file_is_recreated_never_written_through(tmp_path: Path) -> None:
+    # An older file (a symlink, or one whose mode was loosened) must not receive the token.
+    ctx = _contexts(tmp_path)["openbao"]
+    ctx.secrets_dir.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("untouched")
+    elsewhere.chmod(0o644)
+    token_file = ctx.secrets_dir / "openbao-root-token"
+    token_file.symlink_to(elsewhere)
+    token = get_spec("openbao").process_env(ctx)["BAO_DEV_ROOT_TOKEN_ID"]
+    assert elsewhere.read_text() == "untouched"
+    assert elsewhere.stat().st_mode & 0o777 == 0o644
+    assert not token_file.is_symlink()
+    assert token_file.read_text() == token
+    assert token_file.stat().st_mode & 0o777 == 0o600
