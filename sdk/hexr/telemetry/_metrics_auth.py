@@ -170,16 +170,28 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class AsgiMetricsGuard:
-    """Pure ASGI middleware: guards requests to ``path`` and passes everything else through."""
+    """Pure ASGI middleware: guards ``path`` and everything below it, passes the rest through.
+
+    Below it too: a metrics app mounted at ``path`` also answers ``path/`` (Starlette
+    redirects ``/metrics`` there), and that must not be an unauthenticated way in.
+    """
 
     def __init__(self, app: AsgiApp, guard: MetricsGuard, path: str = "/metrics") -> None:
         self._app = app
         self._guard = guard
-        self._path = path
+        self._path = path.rstrip("/") or "/"
+        self._below = self._path.rstrip("/") + "/"
+
+    def _guarded(self, path: str) -> bool:
+        return path == self._path or path.startswith(self._below)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the check for HTTP requests to the metrics path, then the wrapped app."""
-        if scope["type"] != "http" or scope.get("path") != self._path or not self._guard.enabled:
+        if (
+            scope["type"] != "http"
+            or not self._guarded(str(scope.get("path", "")))
+            or not self._guard.enabled
+        ):
             await self._app(scope, receive, send)
             return
         client = scope.get("client")

@@ -193,6 +193,30 @@ async def test_asgi_guard(registry: CollectorRegistry, guard: MetricsGuard) -> N
         assert (await client.get("/healthz")).status_code == 204
 
 
+async def test_asgi_guard_covers_what_is_mounted_below_the_path(
+    registry: CollectorRegistry, guard: MetricsGuard
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    # The usual mount: Starlette redirects /metrics to /metrics/, served by the mount.
+    service = Starlette(routes=[Mount("/metrics", make_asgi_app(registry))])
+    app = AsgiMetricsGuard(service, guard, path="/metrics")
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for url in ("/metrics/", "/metrics/x"):
+            response = await client.get(url)
+            assert response.status_code == 401, url
+            assert "hexr_test_scrapes" not in response.text
+        followed = await client.get("/metrics", follow_redirects=True)
+        assert followed.status_code == 401
+        ok = await client.get("/metrics/", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert ok.status_code == 200
+        assert "hexr_test_scrapes_total" in ok.text
+        # A sibling path that merely starts with the same letters is not the metrics path.
+        assert (await client.get("/metricsfoo")).status_code == 404
+
+
 def test_asgi_guard_behind_a_real_uvicorn_server(
     registry: CollectorRegistry, guard: MetricsGuard
 ) -> None:
