@@ -19,6 +19,9 @@ __all__ = ["EXIT_COMMAND_NOT_FOUND", "run"]
 
 EXIT_USAGE = 2
 EXIT_COMMAND_NOT_FOUND = 127  # shell convention
+# Operator vault tokens an operator's shell may export (the README suggests VAULT_TOKEN for
+# OpenBao's CLI): the agent logs in with its JWT-SVID and must not inherit a root token.
+_OPERATOR_TOKENS = frozenset({_env.HEXR_VAULT_TOKEN, "VAULT_TOKEN", "BAO_TOKEN"})
 
 
 def run(
@@ -34,7 +37,11 @@ def run(
     other setup. The platform's endpoints (``hexr dev env``) are set for it.
     """
     home = default_home()
-    env = {**os.environ, **published_env(home)}
+    env = {
+        name: value
+        for name, value in {**os.environ, **published_env(home)}.items()
+        if name not in _OPERATOR_TOKENS
+    }
     workload = env.get(_env.SPIFFE_ENDPOINT_SOCKET)
     if not workload:
         typer.echo("error: the identity service is not running (start it: hexr dev up)", err=True)

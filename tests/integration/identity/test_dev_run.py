@@ -82,6 +82,28 @@ def test_dev_run_errors_are_clear(identity_service, tmp_path) -> None:
     assert b"hexr dev up" in down.stderr
 
 
+def test_dev_run_keeps_operator_vault_tokens_from_the_agent(identity_service, tmp_path) -> None:
+    # An operator shell often exports a root token; the agent holds no static token.
+    env = {
+        **_env_for(identity_service, tmp_path),
+        _env.HEXR_VAULT_TOKEN: "operator-root-token",
+        "VAULT_TOKEN": "operator-root-token",
+        "BAO_TOKEN": "operator-root-token",
+    }
+    out = subprocess.run(
+        [HEXR, "dev", "run", "--tenant", "acme", "--agent", "cli", "--",
+         sys.executable, "-c", "import os; print(sorted(os.environ))"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    names = out.stdout.decode()
+    assert "SPIFFE_ENDPOINT_SOCKET" in names
+    for name in (_env.HEXR_VAULT_TOKEN, "'VAULT_TOKEN'", "BAO_TOKEN"):
+        assert name not in names
+
+
 def test_dev_up_then_run_with_the_platform_identity_component(tmp_path) -> None:
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if k != _env.SPIFFE_ENDPOINT_SOCKET}
