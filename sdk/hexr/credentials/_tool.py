@@ -136,7 +136,8 @@ class _ToolCall:
 
     def __enter__(self) -> _ToolCall:
         self._start = time.perf_counter()
-        self._scope = _tracer.start_as_current_span(SPAN_TOOL_INVOKE)
+        # Exceptions are recorded scrubbed in __exit__, not verbatim by the SDK.
+        self._scope = _tracer.start_as_current_span(SPAN_TOOL_INVOKE, record_exception=False)
         self._span = self._scope.__enter__()
         self._span.set_attribute("service", self._service)
         self._span.set_attribute("region", self._region)
@@ -176,4 +177,8 @@ class _ToolCall:
         attrs = {"service": self._service, "status": self._status}
         tool_invocations.add(1, attrs)
         tool_duration.record(time.perf_counter() - self._start, attrs)
+        if isinstance(exc_info[1], BaseException):
+            from hexr.telemetry._exceptions import record_error
+
+            record_error(self._span, exc_info[1])
         self._scope.__exit__(*exc_info)

@@ -1,3 +1,6 @@
+import json
+from typing import Any
+
 import pytest
 
 from hexr import _env
@@ -23,3 +26,37 @@ def test_no_injector_configured_is_a_clear_config_error(
     set_default_broker(None)
     with pytest.raises(ConfigError, match=_env.HEXR_INJECTOR_URL):
         hexr_tool("aws_s3")
+
+
+def test_failure_chain_reaches_tool_spans_scrubbed(credential_spans: Any) -> None:
+    from hexr.credentials._broker import CredentialBroker
+    from hexr.credentials._exchange import InjectorClient
+    from hexr.errors import CredentialError
+
+    leaked = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.c2lnbmF0dXJlLWJ5dGVz"
+
+    class LeakyIdentity:
+        def jwt_svid(self, audience: str) -> str:
+            # An identity source whose error quotes the token it could not refresh.
+            raise RuntimeError(f"cannot refresh JWT-SVID {leaked}")
+
+    broker = CredentialBroker(
+        "spiffe://hexr.local/agent/acme/bot/main",
+        InjectorClient("http://127.0.0.1:9", LeakyIdentity(), audience="spiffe://x/service/ci"),
+    )
+    with pytest.raises(CredentialError):
+        hexr_tool("openai-leak-test", broker=broker)
+    spans = [s for s in credential_spans.get_finished_spans()
+             if s.name in ("hexr.tool.invoke", "hexr.cache.lookup")
+             and (s.attributes or {}).get("hexr.spiffe_id") is not None]
+    tool = [s for s in spans if (s.attributes or {}).get("service") == "openai-leak-test"]
+    assert tool, "the tool span is recorded"
+    lookups = [s for s in spans if s.name == "hexr.cache.lookup"
+               and s.context.trace_id == tool[0].context.trace_id]
+    assert lookups, "the L3 lookup span is recorded"
+    for span in [*tool, *lookups]:
+        events = [dict(e.attributes or {}) for e in span.events if e.name == "exception"]
+        assert events, f"{span.name} keeps the exception event"
+        assert "RuntimeError" in str(events[0]["exception.stacktrace"])
+        dumped = json.dumps(events) + str(span.status.description)
+        assert leaked not in dumped, span.name
