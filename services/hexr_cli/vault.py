@@ -62,10 +62,11 @@ def _fields(pairs: list[str], json_file: str | None) -> dict[str, Any]:
         if not isinstance(loaded, dict):
             raise HexrError("--json input must be a JSON object")
         fields.update(loaded)
-    for pair in pairs:
+    for position, pair in enumerate(pairs, start=1):
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise HexrError(f"expected KEY=VALUE, got an argument without '=' ({key[:32]!r})")
+            # Never quote the argument: it may be a value typed without its "key=".
+            raise HexrError(f"expected KEY=VALUE fields; field {position} has no key")
         fields[key] = value
     return fields
 

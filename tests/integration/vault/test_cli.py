@@ -57,6 +57,21 @@ def test_bad_input_is_a_clear_error(operator: VaultEnv, argv: list[str]) -> None
     assert "Traceback" not in result.output
 
 
+def test_a_field_without_key_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A password typed without its "key=" is a secret: the error must not print it.
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    monkeypatch.setenv("HEXR_VAULT_TOKEN", "operator-token")
+    result = runner.invoke(
+        app, ["vault", "put", "hooli", "shared/db", "user=app", "hunter2-secret-pw",
+              "--addr", "http://127.0.0.1:9"]
+    )
+    assert result.exit_code == 1
+    assert "KEY=VALUE" in result.output
+    assert "hunter2" not in result.output
+
+
 def test_token_from_the_platform_file(
     vault_env: VaultEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
