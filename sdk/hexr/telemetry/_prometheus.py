@@ -132,9 +132,13 @@ def delete_stale_groups(
         with urllib.request.urlopen(  # noqa: S310 - operator-configured http(s) URL
             f"{base.rstrip('/')}/api/v1/metrics", timeout=timeout
         ) as response:
-            groups = json.loads(response.read(8_000_000)).get("data", [])
+            listing = json.loads(response.read(8_000_000))
     except (OSError, ValueError) as exc:
         _log.warning("listing pushgateway groups at %s failed: %s", url, exc)
+        return 0
+    groups = listing.get("data") if isinstance(listing, dict) else None
+    if not isinstance(groups, list):
+        _log.warning("listing pushgateway groups at %s: unexpected answer", url)
         return 0
     cutoff = time.time() - older_than_s
     give_up_at = time.monotonic() + timeout  # the whole cleanup stays within one timeout
@@ -142,7 +146,10 @@ def delete_stale_groups(
     for group in groups[:10_000]:
         if time.monotonic() > give_up_at:
             break
-        labels = dict(group.get("labels") or {})
+        found = group.get("labels") if isinstance(group, dict) else None
+        if not isinstance(found, dict):
+            continue
+        labels = dict(found)
         if labels.pop("job", None) != job or labels == keep:
             continue
         if {k: v for k, v in labels.items() if k != "instance"} != same_agent:
