@@ -61,7 +61,7 @@ def published_env(home: Path | None = None) -> dict[str, str]:
         mtime = path.stat().st_mtime_ns
     except OSError:
         return {}
-    return _published(path, mtime)
+    return dict(_published(path, mtime))  # a copy: the parsed file is cached
 
 
 def resolve_endpoint(name: str, default: str | None = None) -> str | None:

@@ -47,3 +47,10 @@ def test_remove_is_idempotent(tmp_path: Path) -> None:
     remove_state(tmp_path)
     remove_state(tmp_path)
     assert not platform_file(tmp_path).exists()
+
+
+def test_published_env_returns_a_copy(tmp_path: Path) -> None:
+    # The parsed file is cached per mtime: a caller's edit must not change later answers.
+    _state().save(tmp_path)
+    published_env(tmp_path)["HEXR_VALKEY_URL"] = "valkey://elsewhere:1"
+    assert published_env(tmp_path) == {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1"}
