@@ -50,7 +50,9 @@ def _published(path: Path, mtime_ns: int) -> dict[str, str]:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    env = data.get("env", {}) if isinstance(data, dict) else {}
+    env = data.get("env") if isinstance(data, dict) else None
+    if not isinstance(env, dict):
+        return {}
     return {str(k): str(v) for k, v in env.items() if k in _env.PLATFORM_ENV_NAMES}
 
 

@@ -54,3 +54,11 @@ def test_published_env_returns_a_copy(tmp_path: Path) -> None:
     _state().save(tmp_path)
     published_env(tmp_path)["HEXR_VALKEY_URL"] = "valkey://elsewhere:1"
     assert published_env(tmp_path) == {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1"}
+
+
+def test_malformed_published_env_reads_empty(tmp_path: Path) -> None:
+    # Endpoint discovery runs inside every SDK client: a bad run file must not crash it.
+    path = platform_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"env": ["HEXR_VALKEY_URL"]}')
+    assert published_env(tmp_path) == {}
