@@ -33,7 +33,8 @@ def interpolate(value: str, environ: Mapping[str, str]) -> str:
             return "$"
         name, default = match.group(1), match.group(2)
         if name is None:
-            raise InterpolationError(f"malformed reference {text[:40]!r}")
+            # Not quoted: a stray "${" is usually inside a secret value.
+            raise InterpolationError("malformed ${...} reference (write $$ for a literal $)")
         found = environ.get(name)
         if found is not None:
             return found

@@ -31,3 +31,11 @@ def test_unset_variable_is_named_in_the_error() -> None:
 def test_malformed_references_are_refused(text: str) -> None:
     with pytest.raises(InterpolationError, match="malformed"):
         interpolate(text, {})
+
+
+def test_a_malformed_reference_is_not_echoed() -> None:
+    # A literal "${" inside a generated password is the typical case: never quote it.
+    with pytest.raises(InterpolationError) as raised:
+        interpolate("pa${ss-w0rd-0f-the-scraper", {})
+    assert "w0rd" not in str(raised.value)
+    assert "$$" in str(raised.value)  # says how to write a literal dollar sign
