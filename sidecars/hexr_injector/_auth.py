@@ -8,6 +8,7 @@ names an unknown ``kid`` (rotation), at most once per ``min_refresh`` seconds.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,7 @@ import httpx
 import jwt
 
 from hexr.errors import HexrError
+from hexr_injector._limits import read_limited
 from hexr_injector._spiffe import Caller, caller_from_subject
 from hexr_injector.errors import Unauthenticated
 
@@ -32,12 +34,12 @@ def fetch_jwks_url(url: str, timeout: float = 5.0) -> JwksFetcher:
     """A fetcher reading the JWKS published by the identity service (its ``/keys``)."""
 
     async def fetch() -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.get(url)
+        async with (
+            httpx.AsyncClient(timeout=timeout) as client,
+            client.stream("GET", url) as response,
+        ):
             response.raise_for_status()
-            if len(response.content) > _MAX_JWKS_BYTES:
-                raise ValueError("JWKS too large")
-            data = response.json()
+            data = json.loads(await read_limited(response, _MAX_JWKS_BYTES))
         if not isinstance(data, dict):
             raise ValueError("JWKS is not an object")
         return data

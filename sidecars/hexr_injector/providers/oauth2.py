@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import ClassVar, Literal
@@ -10,6 +11,7 @@ import httpx
 from pydantic import Field
 
 from hexr.credentials import Credential
+from hexr_injector._limits import AnswerTooLarge, read_limited
 from hexr_injector.errors import ProviderFailed
 from hexr_injector.providers._base import ExchangeRequest, Provider, ProviderOptions
 
@@ -66,15 +68,20 @@ class OAuth2TokenExchangeProvider(Provider):
         if self._options.scope:
             form["scope"] = self._options.scope
         try:
-            response = await self._http.post(self._options.token_endpoint, data=form)
+            async with self._http.stream(
+                "POST", self._options.token_endpoint, data=form
+            ) as response:
+                if response.status_code != 200:
+                    raise ProviderFailed(
+                        f"token endpoint refused the exchange ({response.status_code})"
+                    )
+                content = await read_limited(response, _MAX_ANSWER_BYTES)
         except httpx.HTTPError as exc:
             raise ProviderFailed(f"token endpoint unreachable ({type(exc).__name__})") from exc
-        if response.status_code != 200:
-            raise ProviderFailed(f"token endpoint refused the exchange ({response.status_code})")
-        if len(response.content) > _MAX_ANSWER_BYTES:
-            raise ProviderFailed("token endpoint answer too large")
+        except AnswerTooLarge as exc:
+            raise ProviderFailed("token endpoint answer too large") from exc
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError as exc:
             raise ProviderFailed("token endpoint answer is not JSON") from exc
         token = body.get("access_token") if isinstance(body, dict) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from hexr.errors import ConfigError
@@ -52,7 +53,20 @@ class TokenEndpoint:
                 "expires_in": 600,
             })
 
-        app = Starlette(routes=[Route("/token", token, methods=["POST"])])
+        async def flood(request: Request) -> StreamingResponse:
+            # A broken or hostile endpoint: a JSON-looking body that never ends.
+            async def chunks() -> Any:
+                yield b'{"access_token": "'
+                for _ in range(100_000):
+                    yield b"x" * 65536
+                    await asyncio.sleep(0.01)
+
+            return StreamingResponse(chunks(), media_type="application/json")
+
+        app = Starlette(routes=[
+            Route("/token", token, methods=["POST"]),
+            Route("/flood", flood, methods=["GET", "POST"]),
+        ])
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -193,3 +207,22 @@ def test_role_session_name_is_sanitized_and_bounded() -> None:
     assert role_session_name("spiffe://hexr.local/agent/acme/bot/main") == "agent.acme.bot.main"
     long = "spiffe://hexr.local/agent/" + "t" * 100 + "/bot/main"
     assert len(role_session_name(long)) == 64
+
+
+async def test_oauth2_endless_answer_is_cut_at_the_bound(token_endpoint: TokenEndpoint) -> None:
+    provider = build_provider("github", {
+        "provider": "oauth2", "token_endpoint": token_endpoint.url.replace("/token", "/flood"),
+    }, lambda: None)
+    try:
+        with pytest.raises(ProviderFailed, match="too large"):
+            await asyncio.wait_for(provider.exchange(request()), 5)
+    finally:
+        await provider.aclose()
+
+
+async def test_jwks_endless_answer_is_cut_at_the_bound(token_endpoint: TokenEndpoint) -> None:
+    from hexr_injector._auth import fetch_jwks_url
+
+    fetch = fetch_jwks_url(token_endpoint.url.replace("/token", "/flood"))
+    with pytest.raises(ValueError, match="too large"):
+        await asyncio.wait_for(fetch(), 5)
