@@ -422,7 +422,7 @@ def checked_value(value: Mapping[str, Any]) -> dict[str, Any]:
         raise VaultError("secret field names must be strings")
     try:
         size = len(json.dumps(fields))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deep
         # No chaining: the original error could quote part of the value.
         raise VaultError("secret value must be JSON-serializable") from None
     if size > MAX_VALUE_BYTES:

@@ -76,3 +76,11 @@ def test_cached_token_repr_hides_the_token() -> None:
     token = _Token("hvs.very-secret-vault-token", True, 1.0, 2.0)
     assert "very-secret" not in repr(token)
     assert "very-secret" not in str(token)
+
+
+def test_too_deeply_nested_value_is_a_vault_error() -> None:
+    value: dict[str, object] = {"k": "leaf"}
+    for _ in range(5000):
+        value = {"k": value}
+    with pytest.raises(VaultError, match="JSON-serializable"):
+        client().put("agents/bot/x", value)
