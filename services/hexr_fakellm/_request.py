@@ -30,7 +30,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         chunks.append(chunk)
     try:
         body = json.loads(b"".join(chunks))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise FakeError(400, "invalid_request_error", "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise FakeError(400, "invalid_request_error", "body must be a JSON object")

@@ -42,6 +42,8 @@ def test_max_tokens_truncates_with_length_finish(client: TestClient) -> None:
         (b'{"model": "m", "messages": "hi"}', 400),
         (b'{"model": "fake-error-429", "messages": [{"role": "user", "content": "x"}]}', 429),
         (b'{"model": "fake-error-500", "messages": [{"role": "user", "content": "x"}]}', 500),
+        (b"[" * 100_000 + b"]" * 100_000, 400),  # nesting deeper than the parser recurses
+        (b'{"model": "m", "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400),
     ],
 )
 def test_bad_requests_get_clear_errors(client: TestClient, body: bytes, status: int) -> None:
