@@ -49,6 +49,8 @@ class AgentPathRules:
     ) -> None:
         if modules is None:
             modules = {DEFAULT_POLICY.name: DEFAULT_POLICY.read_text()}
+        if data is not None and not isinstance(data, Mapping):
+            raise ConfigError("policy data must be a JSON object")
         self._data = dict(data or {})
         _check_data(self._data)
         self._engine = PolicyEngine(modules, RULE, self._data)

@@ -60,6 +60,8 @@ def test_custom_policy_denies_by_default() -> None:
         {"writable": {"acme": {"shared/x/": ["a/b"]}}},
         {"restricted": {"ac/me": {"shared/x/": ["a"]}}},
         {"restricted": {"acme": {f"shared/p{i}/": ["a"] for i in range(257)}}},
+        [1],  # not an object at all (e.g. a JSON list in --policy-data)
+        "restricted",
     ],
 )
 def test_malformed_policy_data_is_rejected(data: dict[str, object]) -> None:
