@@ -8,6 +8,7 @@ so new exporters or metric protection slot in without touching `_setup.py`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,10 +39,12 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 def _env_float(name: str, default: float) -> float:
+    """A duration in seconds; anything not finite and non-negative means the default."""
     try:
-        return float(os.environ.get(name) or default)
+        value = float(os.environ.get(name) or default)
     except ValueError:
         return default
+    return value if math.isfinite(value) and value >= 0 else default
 
 
 def _env_int(name: str) -> int | None:
