@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["CONTENT_PLACEHOLDER", "REDACTED", "Redactor"]
+__all__ = ["CONTENT_PLACEHOLDER", "REDACTED", "Redactor", "scrub_text", "scrub_traceback"]
 
 REDACTED = "[REDACTED]"
 CONTENT_PLACEHOLDER = "[content not captured]"
@@ -90,6 +90,19 @@ def scrub_text(text: str) -> str:
     return text
 
 
+_TAIL_MARK = "[truncated]..."
+
+
+def scrub_traceback(text: str) -> str:
+    """`scrub_text` for a formatted traceback: a long one keeps its tail, not its head.
+
+    The exception that escaped, and its message, are written last.
+    """
+    if len(text) > MAX_STRING:
+        text = _TAIL_MARK + text[len(_TAIL_MARK) - MAX_STRING :]
+    return scrub_text(text)
+
+
 class Redactor:
     """A structlog processor removing secrets (always) and content (unless captured)."""
 
@@ -101,8 +114,13 @@ class Redactor:
     ) -> MutableMapping[str, Any]:
         """Redact ``event_dict`` in place and return it."""
         for key in list(event_dict):
-            if key not in _TRUSTED_KEYS:
-                event_dict[key] = self._value(str(key), event_dict[key], 0)
+            if key in _TRUSTED_KEYS:
+                continue
+            value = event_dict[key]
+            if key == "exception" and isinstance(value, str):  # set by format_exc_info
+                event_dict[key] = scrub_traceback(value)
+            else:
+                event_dict[key] = self._value(str(key), value, 0)
         return event_dict
 
     def _value(self, key: str, value: Any, depth: int) -> Any:

@@ -25,21 +25,20 @@ def record_error(span: Span, error: BaseException, *, keep_status: bool = False)
     if not span.is_recording():
         return
     # Imported on the error path only: `import hexr` stays free of the logging stack.
-    from hexr.logs._redact import MAX_STRING, scrub_text
+    from hexr.logs._redact import scrub_text, scrub_traceback
 
     name = type(error).__qualname__
     try:
         message = str(error)
     except Exception:  # noqa: BLE001 - a broken __str__ must not replace the caller's error
         message = f"<unprintable {name}>"
-    # The tail: the exception that escaped is written last (scrub_text would keep the head).
-    stack = "".join(traceback.format_exception(error))[-MAX_STRING:]
+    stack = "".join(traceback.format_exception(error))
     span.add_event(
         "exception",
         {
             "exception.type": f"{type(error).__module__}.{name}",
             "exception.message": scrub_text(message),
-            "exception.stacktrace": scrub_text(stack),
+            "exception.stacktrace": scrub_traceback(stack),
             "exception.escaped": True,
         },
     )

@@ -218,3 +218,21 @@ def test_a_library_level_set_by_the_application_is_kept() -> None:
     configure_logging("agent", _config(level="INFO"), stream=stream)
     logging.getLogger("httpx").info("wanted by the app")
     assert [line["event"] for line in _lines(stream)] == ["wanted by the app"]
+
+
+def test_a_long_traceback_keeps_the_exception_that_escaped() -> None:
+    stream = io.StringIO()
+    configure_logging("agent", _config(), stream=stream)
+    try:
+        try:
+            raise OSError("upstream body: " + "x" * 12_000)  # e.g. a provider's error page
+        except OSError as cause:
+            raise ValueError("the call failed") from cause
+    except ValueError:
+        logging.getLogger("hexr.test").exception("call failed")
+        get_logger("hexr.test").exception("call failed")
+    lines = _lines(stream)
+    assert len(lines) == 2  # stdlib and structlog
+    for line in lines:
+        assert line["exception"].rstrip().endswith("ValueError: the call failed")
+        assert len(line["exception"]) < 8192 + 100
