@@ -17,7 +17,8 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
-from hexr.errors import ConfigError
+from hexr.errors import ConfigError, IdentityError
+from hexr.identity import SpiffeId
 from hexr.vault._errors import translate_errors
 from hexr.vault._layout import DEFAULT_AUDIENCE, INJECTOR_SERVICE, VaultLayout, check_name
 from hexr_vault._acl import agent_policy, injector_policy
@@ -43,6 +44,14 @@ class JwtTrust:
     oidc_discovery_url: str | None = None
     pubkeys: tuple[str, ...] = field(default_factory=tuple)
     audience: str = DEFAULT_AUDIENCE
+
+    def __post_init__(self) -> None:
+        # The roles bind ``sub`` to a glob built from the trust domain: a '*' or '/' in it
+        # would let other identities log in.
+        try:
+            SpiffeId.for_service(INJECTOR_SERVICE, trust_domain=self.trust_domain)
+        except IdentityError:
+            raise ConfigError(f"invalid trust domain {self.trust_domain[:64]!r}") from None
 
     def auth_config(self) -> dict[str, Any]:
         """The JWT auth method's config document.
