@@ -8,6 +8,7 @@ goes along, so the injector's ``hexr.credential.exchange`` span joins the caller
 from __future__ import annotations
 
 import base64
+import json
 import ssl
 from typing import Any, Protocol
 
@@ -94,13 +95,13 @@ class InjectorClient:
         headers = {"authorization": f"Bearer {token}"}
         propagate.inject(headers)
         try:
-            response = self._http.post(path, json=payload, headers=headers)
+            # Streamed so an answer past the bound is never read whole into memory.
+            with self._http.stream("POST", path, json=payload, headers=headers) as response:
+                content = _read_limited(response)
         except httpx.HTTPError as exc:
             raise CredentialError(f"credential injector unreachable: {type(exc).__name__}") from exc
-        if len(response.content) > _MAX_RESPONSE_BYTES:
-            raise CredentialError("credential injector answer too large")
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError:
             body = None
         if response.status_code != 200:
@@ -113,6 +114,20 @@ class InjectorClient:
         if not isinstance(body, dict):
             raise CredentialError("credential injector answer is not a JSON object")
         return body
+
+
+def _read_limited(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_RESPONSE_BYTES:
+        raise CredentialError("credential injector answer too large")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > _MAX_RESPONSE_BYTES:
+            raise CredentialError("credential injector answer too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _safe_message(body: object) -> str:

@@ -6,6 +6,7 @@ import base64
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,3 +158,39 @@ def test_sealing_key_route(injector: Injectorish) -> None:
 def test_non_http_url_is_rejected() -> None:
     with pytest.raises(CredentialError):
         client("ftp://example")
+
+
+def test_endless_answer_is_cut_at_the_bound() -> None:
+    class Endless(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            try:
+                for _ in range(100_000):  # ~6 GiB, slowly: never read whole
+                    chunk = b"x" * 65536
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    time.sleep(0.01)
+            except OSError:
+                return
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        started = time.monotonic()
+        with pytest.raises(CredentialError, match="too large"):
+            client(url).exchange("aws_s3", "us-east-1")
+        assert time.monotonic() - started < 5
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
