@@ -12,7 +12,7 @@ from typing import Any
 
 import hvac
 
-from hexr.vault._client import checked_value
+from hexr.vault._client import checked_value, secret_from_response
 from hexr.vault._errors import SecretNotFound, translate_errors
 from hexr.vault._layout import VaultLayout
 from hexr.vault._paths import normalize_path, normalize_prefix
@@ -52,12 +52,7 @@ class OperatorVault:
                 mount_point=self._layout.kv_mount,
                 raise_on_deleted_version=True,
             )
-        data = response.get("data") or {}
-        fields = data.get("data")
-        if not isinstance(fields, dict):
-            raise SecretNotFound("vault get: no secret at that path")
-        version = (data.get("metadata") or {}).get("version")
-        return Secret(relative, fields, version if isinstance(version, int) else None)
+        return secret_from_response(relative, response)
 
     def list(self, tenant: str, prefix: str = "") -> builtins.list[str]:
         """Names directly under ``tenants/<tenant>/<prefix>``."""

@@ -30,7 +30,7 @@ from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_work
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
 
-__all__ = ["IdentityProvider", "VaultClient", "checked_value"]
+__all__ = ["IdentityProvider", "VaultClient", "checked_value", "secret_from_response"]
 
 MAX_VALUE_BYTES = 256 * 1024
 MAX_FIELDS = 128
@@ -275,12 +275,7 @@ class VaultClient:
                 raise_on_deleted_version=True,
             ),
         )
-        data = response.get("data") or {}
-        fields = data.get("data")
-        if not isinstance(fields, dict):
-            raise SecretNotFound("vault get: no secret at that path")
-        version = (data.get("metadata") or {}).get("version")
-        return Secret(relative, fields, version if isinstance(version, int) else None)
+        return secret_from_response(relative, response)
 
     def put(self, path: str, value: Mapping[str, Any]) -> int:
         """Store ``value`` (a JSON object) as a new version at ``path``; returns the version.
@@ -428,3 +423,17 @@ def checked_value(value: Mapping[str, Any]) -> dict[str, Any]:
     if size > MAX_VALUE_BYTES:
         raise VaultError(f"secret value is larger than {MAX_VALUE_BYTES} bytes")
     return fields
+
+
+def secret_from_response(path: str, response: Mapping[str, Any]) -> Secret:
+    """The `Secret` in a KV v2 ``read_secret_version`` response, as ``path``.
+
+    Raises:
+        SecretNotFound: the response holds no secret data.
+    """
+    data = response.get("data") or {}
+    fields = data.get("data")
+    if not isinstance(fields, dict):
+        raise SecretNotFound("vault get: no secret at that path")
+    version = (data.get("metadata") or {}).get("version")
+    return Secret(path, fields, version if isinstance(version, int) else None)
