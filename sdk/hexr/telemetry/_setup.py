@@ -197,19 +197,10 @@ class TelemetryHandle:
         flush = getattr(self.tracer_provider, "force_flush", None)
         if flush is None:
             return True
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                flush(int(timeout * 1000))
-            except Exception:  # noqa: BLE001 - flushing is best effort
-                _log.warning("span flush failed", exc_info=True)
-            finally:
-                done.set()
-
         # The SDK ignores the flush timeout and exporters retry; a thread bounds the wait.
-        threading.Thread(target=run, name="hexr-telemetry-flush", daemon=True).start()
-        return done.wait(timeout)
+        return _run_bounded(
+            lambda: flush(int(timeout * 1000)), timeout, "flush", logging.WARNING
+        )
 
     def push_metrics(self, timeout_s: float | None = None) -> bool:
         """Push the current metrics to the Pushgateway, if one is configured."""
@@ -236,25 +227,33 @@ class TelemetryHandle:
         if self.owns_tracer_provider:
             # The provider is built without the SDK's own exit hook, whose shutdown would
             # retry a dead collector batch by batch; what the flush could not send is lost.
-            _run_bounded(self.tracer_provider.shutdown, _SHUTDOWN_GRACE_S)  # type: ignore[attr-defined]
+            _run_bounded(
+                self.tracer_provider.shutdown,  # type: ignore[attr-defined]
+                _SHUTDOWN_GRACE_S,
+                "shutdown",
+                logging.DEBUG,
+            )
 
 
 _SHUTDOWN_GRACE_S = 0.2
 
 
-def _run_bounded(func: Any, timeout_s: float) -> bool:
-    """Run ``func`` on a daemon thread and wait at most ``timeout_s`` for it."""
+def _run_bounded(func: Any, timeout_s: float, what: str, failure_level: int) -> bool:
+    """Run ``func`` on a daemon thread and wait at most ``timeout_s``; True if it finished.
+
+    Best effort: an exception is logged at ``failure_level``, never raised.
+    """
     done = threading.Event()
 
     def run() -> None:
         try:
             func()
-        except Exception:  # noqa: BLE001 - shutdown at exit is best effort
-            _log.debug("telemetry shutdown failed", exc_info=True)
+        except Exception:  # noqa: BLE001 - flush and shutdown are best effort
+            _log.log(failure_level, "telemetry %s failed", what, exc_info=True)
         finally:
             done.set()
 
-    threading.Thread(target=run, name="hexr-telemetry-shutdown", daemon=True).start()
+    threading.Thread(target=run, name=f"hexr-telemetry-{what}", daemon=True).start()
     return done.wait(timeout_s)
 
 
