@@ -106,7 +106,9 @@ class TelemetrySettings:
     """At exit, delete the same agent's groups pushed longer ago (``None``: keep all)."""
 
     flush_timeout_s: float = 2.0
-    """Upper bound on the work done at exit (span flush plus metric push)."""
+    """Deadline of each step of the exit work, not of their sum: the span flush, the
+    metric push and the stale-group clean-up each get up to this long (a dead collector
+    must not cost the push its time)."""
     capture_content: bool = False
 
     @classmethod
