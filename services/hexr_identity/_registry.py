@@ -151,10 +151,24 @@ class FileRegistrationStore(InMemoryRegistrationStore):
         os.replace(tmp, self._path)
 
     def add(self, entry: Entry) -> None:
-        """Register ``entry`` and persist."""
+        """Register ``entry`` and persist.
+
+        Raises:
+            RegistrationError: as `RegistrationStore.add`, or the file cannot be written
+                (the entry is then not kept: memory grants nothing the file does not hold,
+                and the launcher sees a refusal instead of a dropped connection).
+        """
         with self._lock:
+            previous = self._entries.get(entry.pid)
             self._add_locked(entry)
-            self._save()
+            try:
+                self._save()
+            except OSError as exc:
+                if previous is None:
+                    del self._entries[entry.pid]
+                else:
+                    self._entries[entry.pid] = previous
+                raise RegistrationError("registration could not be persisted") from exc
 
     def remove(self, pid: int) -> bool:
         """Drop the entry of ``pid`` and persist."""

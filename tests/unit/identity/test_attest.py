@@ -78,3 +78,17 @@ def test_file_store_persists_entries(tmp_path) -> None:
     assert reloaded.entries() == [Entry(SID, 10, 1, uid=0)]
     path.write_text("{not json")
     assert FileRegistrationStore(path).entries() == []
+
+
+def test_unpersistable_registration_is_refused_and_not_kept(tmp_path) -> None:
+    from hexr_identity._registration import RegistrationServer
+    from hexr_identity._registry import FileRegistrationStore
+
+    store = FileRegistrationStore(tmp_path / "gone" / "registrations.json")  # cannot be written
+    server = RegistrationServer(store, "hexr.local", lambda: None)
+    answer = server._dispatch(
+        b'{"op": "register", "spiffe_id": "spiffe://hexr.local/agent/acme/bot/main"}',
+        os.getpid(),
+    )
+    assert answer == {"ok": False, "error": "registration could not be persisted"}
+    assert store.get(os.getpid()) is None  # memory grants nothing the file does not hold
