@@ -45,7 +45,7 @@ class HexrSettings(BaseSettings):
 
 
 @lru_cache(maxsize=4)
-def _published(path: Path, mtime_ns: int) -> dict[str, str]:
+def _published(path: Path, version: tuple[int, int, int]) -> dict[str, str]:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -60,10 +60,13 @@ def published_env(home: Path | None = None) -> dict[str, str]:
     """Endpoints published by the running local platform, or ``{}`` when none runs."""
     path = platform_file(home)
     try:
-        mtime = path.stat().st_mtime_ns
+        st = path.stat()
     except OSError:
         return {}
-    return dict(_published(path, mtime))  # a copy: the parsed file is cached
+    # Not the mtime alone: `up` rewrites the file (atomically, so a new inode) several
+    # times within one timestamp tick of coarse filesystems.
+    version = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return dict(_published(path, version))  # a copy: the parsed file is cached
 
 
 def resolve_endpoint(name: str, default: str | None = None) -> str | None:

@@ -62,3 +62,20 @@ def test_malformed_published_env_reads_empty(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"env": ["HEXR_VALKEY_URL"]}')
     assert published_env(tmp_path) == {}
+
+
+def test_published_env_sees_a_rewrite_within_one_mtime_tick(tmp_path: Path) -> None:
+    # `up` saves the run file several times within microseconds; on a filesystem with
+    # coarse timestamps two versions share an mtime, and a reader of the first must
+    # still see the second.
+    import os
+
+    state = _state()
+    state.env = {}
+    state.save(tmp_path)
+    path = platform_file(tmp_path)
+    first = path.stat()
+    assert published_env(tmp_path) == {}
+    _state().save(tmp_path)
+    os.utime(path, ns=(first.st_atime_ns, first.st_mtime_ns))
+    assert published_env(tmp_path) == {"HEXR_VALKEY_URL": "valkey://127.0.0.1:1"}
