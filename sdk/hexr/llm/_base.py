@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -209,7 +209,8 @@ class LLMTelemetry:
         hooks = self.hooks + extra if extra else self.hooks
         call = LLMCall(self, kwargs, stream, hooks)
         if hooks:
-            call.run_before(hooks, self.adapter.messages(kwargs))
+            messages = self.adapter.messages(kwargs)
+            call.run_hooks("prompt", lambda hook, info: hook.before_request(info, messages))
         return call
 
 
@@ -271,21 +272,27 @@ class LLMCall:
         """What hooks see about this call."""
         return LLMCallInfo(self.tel.system, self.model, self.stream, self.span)
 
-    def run_before(self, hooks: tuple[LLMHooks, ...], messages: Sequence[Any]) -> None:
-        """Run request hooks with the span current; a raising hook ends the call."""
+    def run_hooks(
+        self, scan_type: str, run: Callable[[LLMHooks, LLMCallInfo], None]
+    ) -> None:
+        """Run ``run`` for every hook with the span current, timed as the guard-scan stage.
+
+        A raising hook ends the call with its exception, which propagates.
+        """
         info = self.info()
+        stage_attrs = {"scan_type": scan_type}
         token = otel_context.attach(trace.set_span_in_context(self.span))
         scan_started = perf_counter()
         try:
-            for hook in hooks:
-                hook.before_request(info, messages)
+            for hook in self.hooks:
+                run(hook, info)
         except BaseException as exc:
-            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "prompt"})
+            self._stage(n.STAGE_GUARD_SCAN, scan_started, stage_attrs)
             self.finish(exc)
             raise
         finally:
             otel_context.detach(token)
-        self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "prompt"})
+        self._stage(n.STAGE_GUARD_SCAN, scan_started, stage_attrs)
 
     def _stage(
         self, stage: str, started: float, attributes: dict[str, Any] | None = None
@@ -341,19 +348,7 @@ class LLMCall:
     def _complete(self) -> None:
         if self.hooks and not self._done:
             text = "".join(self.result.text or ())
-            info = self.info()
-            token = otel_context.attach(trace.set_span_in_context(self.span))
-            scan_started = perf_counter()
-            try:
-                for hook in self.hooks:
-                    hook.after_response(info, text)
-            except BaseException as exc:
-                self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "output"})
-                self.finish(exc)
-                raise
-            finally:
-                otel_context.detach(token)
-            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": "output"})
+            self.run_hooks("output", lambda hook, info: hook.after_response(info, text))
         self.finish(None)
 
     def finish(self, error: BaseException | None) -> None:
