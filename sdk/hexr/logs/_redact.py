@@ -136,9 +136,10 @@ class Redactor:
             return value
         if depth >= MAX_DEPTH:
             return "[nested too deep]"
+        # islice, not list()[:n]: a huge value is never copied whole just to log 100 items.
         if isinstance(value, Mapping):
-            items = list(value.items())[:MAX_ITEMS]
+            items = itertools.islice(value.items(), MAX_ITEMS)
             return {str(k): self._value(str(k), v, depth + 1) for k, v in items}
         if isinstance(value, list | tuple | set | frozenset):
-            return [self._value(key, v, depth + 1) for v in list(value)[:MAX_ITEMS]]
+            return [self._value(key, v, depth + 1) for v in itertools.islice(value, MAX_ITEMS)]
         return scrub_text(repr(value))

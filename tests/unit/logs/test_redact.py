@@ -99,3 +99,21 @@ def test_nesting_and_sizes_are_bounded() -> None:
     assert len(out["many"]) == MAX_ITEMS
     assert out["blob"] == "<10 bytes>"
     assert out["obj"].startswith("<object object")
+
+
+class _CountingMapping(dict[str, int]):
+    """A big mapping that counts how many of its items were read."""
+
+    read = 0
+
+    def items(self) -> Any:
+        for item in super().items():
+            type(self).read += 1
+            yield item
+
+
+def test_only_the_kept_items_of_a_huge_value_are_read() -> None:
+    huge = _CountingMapping((f"k{i}", i) for i in range(100_000))
+    out = _run(Redactor(), big=huge)
+    assert len(out["big"]) == MAX_ITEMS
+    assert _CountingMapping.read <= MAX_ITEMS + 1  # not a copy of all 100 000
