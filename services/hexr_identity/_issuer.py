@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from cryptography import x509
@@ -37,7 +37,7 @@ class X509Svid:
 
     spiffe_id: SpiffeId
     cert_der: bytes
-    key_der: bytes
+    key_der: bytes = field(repr=False)
     ca_serial: int
     expires_at: float
     rotate_at: float

@@ -111,3 +111,11 @@ def test_tokens_of_a_retired_key_stay_valid_until_dropped(tmp_path: Path) -> Non
     auth.maintain(rotated + 6)
     with pytest.raises(InvalidToken, match="not signed by this trust domain"):
         validate_jwt_svid(token, "vault", auth)
+
+
+def test_x509_svid_repr_holds_no_private_key(issuer: Issuer) -> None:
+    svid = issuer.x509_svid(SID)
+    shown = repr(svid) + str(svid)
+    assert repr(svid.key_der) not in shown
+    assert "key_der" not in shown
+    assert str(SID) in shown  # still says whose SVID it is
