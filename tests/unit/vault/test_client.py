@@ -84,3 +84,23 @@ def test_too_deeply_nested_value_is_a_vault_error() -> None:
         value = {"k": value}
     with pytest.raises(VaultError, match="JSON-serializable"):
         client().put("agents/bot/x", value)
+
+
+def test_get_span_records_a_scrubbed_exception(otel) -> None:  # type: ignore[no-untyped-def]
+    # The span's exception event goes through the SDK's scrubber like every other span's:
+    # an identity or transport error can quote a bearer token.
+    jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+
+    class LeakyIdentity(NoIdentity):
+        def jwt_svid(self, audience: str) -> str:
+            raise VaultError(f"identity unavailable (last token {jwt})")
+
+    c = VaultClient("http://127.0.0.1:9", identity=LeakyIdentity(), timeout=0.5)
+    with pytest.raises(VaultError):
+        c.get("shared/db")
+    (span,) = otel.spans("hexr.vault.get")
+    recorded = str([dict(event.attributes or {}) for event in span.events])
+    assert "exception" in [event.name for event in span.events]
+    assert jwt not in recorded
+    assert not span.status.is_ok
+    assert jwt not in (span.status.description or "")
