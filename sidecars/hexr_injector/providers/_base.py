@@ -22,6 +22,13 @@ class ExchangeRequest(NamedTuple):
     subject_token: str
     """The caller's verified JWT-SVID (web identity / subject token for the provider)."""
 
+    def __repr__(self) -> str:
+        # A bearer token: never in a log line, an assertion message or a traceback's locals.
+        return (
+            f"ExchangeRequest(caller={self.caller!r}, service={self.service!r}, "
+            f"region={self.region!r}, subject_token=<redacted>)"
+        )
+
 
 class ProviderOptions(BaseModel):
     """Base of each provider's options (strict: unknown keys are configuration errors)."""

@@ -226,3 +226,11 @@ async def test_jwks_endless_answer_is_cut_at_the_bound(token_endpoint: TokenEndp
     fetch = fetch_jwks_url(token_endpoint.url.replace("/token", "/flood"))
     with pytest.raises(ValueError, match="too large"):
         await asyncio.wait_for(fetch(), 5)
+
+
+def test_exchange_request_repr_holds_no_subject_token() -> None:
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    shown = repr(request(token=token)) + str(request(token=token))
+    assert token not in shown
+    assert "acme" in shown  # still says who asked for what
+    assert "github" in shown
