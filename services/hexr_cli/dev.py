@@ -165,7 +165,11 @@ def watch(
 ) -> None:
     """Supervise the running platform: report and restart crashed components until Ctrl-C."""
     console = _console()
-    platform = Platform()
+    try:
+        platform = Platform()
+    except HexrError as exc:  # e.g. a malformed HEXR_DEV_PORTS
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(EXIT_UNHEALTHY) from None
     console.print(f"Watching the Hexr platform every {interval:g} s (Ctrl-C to stop watching).")
     try:
         while True:

@@ -108,6 +108,16 @@ def test_bad_port_config_is_a_clear_error(home: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_bad_port_config_is_a_clear_error_for_watch_too(home: Path) -> None:
+    env = {**os.environ, "HEXR_HOME": str(home), "HEXR_DEV_PORTS": "valkey=notaport"}
+    result = subprocess.run(
+        [HEXR, "dev", "watch"], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 1
+    assert "HEXR_DEV_PORTS" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
 def test_single_component_up(home: Path) -> None:
     result = _hexr(home, "up", "-c", "valkey")
     assert result.returncode == 0, result.stdout
