@@ -5,30 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hexr.llm._base import CallResult
-from hexr.telemetry import _names as n
+from hexr.llm._base import CallResult, RequestAttributes
 
 __all__ = ["AnthropicAdapter"]
 
 
-class AnthropicAdapter:
+class AnthropicAdapter(RequestAttributes):
     """Reads ``messages.create`` calls of ``anthropic.Anthropic`` / ``AsyncAnthropic``."""
 
     system = "anthropic"
-
-    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """Span attributes of the request."""
-        attrs: dict[str, Any] = {n.ATTR_GENAI_REQUEST_MODEL: str(kwargs.get("model"))}
-        max_tokens = kwargs.get("max_tokens")
-        if isinstance(max_tokens, int):
-            attrs[n.ATTR_GENAI_REQUEST_MAX_TOKENS] = max_tokens
-        temperature = kwargs.get("temperature")
-        if isinstance(temperature, int | float):
-            attrs[n.ATTR_GENAI_REQUEST_TEMPERATURE] = float(temperature)
-        top_p = kwargs.get("top_p")
-        if isinstance(top_p, int | float):
-            attrs[n.ATTR_GENAI_REQUEST_TOP_P] = float(top_p)
-        return attrs
 
     def messages(self, kwargs: Mapping[str, Any]) -> Sequence[Any]:
         """The ``messages`` argument, with ``system`` first as a system message."""

@@ -30,7 +30,14 @@ from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._instruments import Cell, Instruments, instruments
 from hexr.telemetry._stages import stage_recorder
 
-__all__ = ["CONTENT_LIMIT", "CallResult", "LLMCall", "LLMTelemetry", "ProviderAdapter"]
+__all__ = [
+    "CONTENT_LIMIT",
+    "CallResult",
+    "LLMCall",
+    "LLMTelemetry",
+    "ProviderAdapter",
+    "RequestAttributes",
+]
 
 CONTENT_LIMIT = 8192
 """Characters of prompt or completion kept on a span when content capture is on."""
@@ -85,6 +92,31 @@ class ProviderAdapter(Protocol):
     def read_chunk(self, chunk: Any, result: CallResult) -> None:
         """Fill ``result`` from one streamed chunk or event."""
         ...
+
+
+class RequestAttributes:
+    """The adapters' ``request_attributes``: model, output token limit, sampling."""
+
+    max_tokens_keys: tuple[str, ...] = ("max_tokens",)
+    """Request keys of the output token limit; the first one present is read."""
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Span attributes of the request (unset or non-numeric values are left out)."""
+        attrs: dict[str, Any] = {n.ATTR_GENAI_REQUEST_MODEL: str(kwargs.get("model"))}
+        max_tokens = None
+        for key in self.max_tokens_keys:
+            if key in kwargs:
+                max_tokens = kwargs[key]
+                break
+        if isinstance(max_tokens, int):
+            attrs[n.ATTR_GENAI_REQUEST_MAX_TOKENS] = max_tokens
+        temperature = kwargs.get("temperature")
+        if isinstance(temperature, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TEMPERATURE] = float(temperature)
+        top_p = kwargs.get("top_p")
+        if isinstance(top_p, int | float):
+            attrs[n.ATTR_GENAI_REQUEST_TOP_P] = float(top_p)
+        return attrs
 
 
 class _Labels:
