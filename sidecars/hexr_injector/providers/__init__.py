@@ -43,4 +43,6 @@ def build_provider(
     except ValidationError as exc:
         fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
         raise ConfigError(f"services.{service}: invalid options ({fields})") from None
+    except ConfigError as exc:
+        raise ConfigError(f"services.{service}: {exc}") from None
     raise ConfigError(f"services.{service}.provider must be one of {', '.join(PROVIDER_NAMES)}")

@@ -11,6 +11,7 @@ import httpx
 from pydantic import Field
 
 from hexr.credentials import Credential
+from hexr.errors import ConfigError
 from hexr_injector._limits import AnswerTooLarge, read_limited
 from hexr_injector.errors import ProviderFailed
 from hexr_injector.providers._base import ExchangeRequest, Provider, ProviderOptions
@@ -48,10 +49,24 @@ class OAuth2TokenExchangeProvider(Provider):
     name: ClassVar[str] = "oauth2"
 
     def __init__(self, options: OAuth2Options) -> None:
+        """Prepare the token endpoint client (client credentials from the environment).
+
+        Raises:
+            ConfigError: ``client_secret_env`` names a variable that is not set.
+        """
         self._options = options
         auth: httpx.BasicAuth | None = None
         if options.client_id:
-            secret = os.environ.get(options.client_secret_env or "", "")
+            secret = ""
+            if options.client_secret_env:
+                # Unset must fail here, loudly: an empty secret would only surface later
+                # as every exchange being refused by the token endpoint.
+                value = os.environ.get(options.client_secret_env)
+                if value is None:
+                    raise ConfigError(
+                        f"client_secret_env names {options.client_secret_env}, which is not set"
+                    )
+                secret = value
             auth = httpx.BasicAuth(options.client_id, secret)
         self._http = httpx.AsyncClient(timeout=options.timeout_seconds, auth=auth)
 

@@ -234,3 +234,14 @@ def test_exchange_request_repr_holds_no_subject_token() -> None:
     assert token not in shown
     assert "acme" in shown  # still says who asked for what
     assert "github" in shown
+
+
+def test_oauth2_named_but_unset_client_secret_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TEST_OAUTH_SECRET_UNSET", raising=False)
+    with pytest.raises(ConfigError, match=r"services\.github: .*TEST_OAUTH_SECRET_UNSET"):
+        build_provider("github", {
+            "provider": "oauth2", "token_endpoint": "http://127.0.0.1:9/token",
+            "client_id": "hexr", "client_secret_env": "TEST_OAUTH_SECRET_UNSET",
+        }, lambda: None)
