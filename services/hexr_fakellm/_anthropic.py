@@ -11,14 +11,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hexr_fakellm._reply import (
-    ERROR_MODELS,
     STREAM_ERROR_MODEL,
     FakeError,
     Reply,
     make_reply,
     request_id,
 )
-from hexr_fakellm._request import read_json
+from hexr_fakellm._request import read_json, requested_model
 
 __all__ = ["anthropic_error", "create_anthropic_routes"]
 
@@ -72,11 +71,7 @@ async def messages(request: Request) -> Response:
     """Answer a Messages API request, streamed (SSE) or whole."""
     try:
         body = await read_json(request)
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise FakeError(400, "invalid_request_error", "model is required")
-        if model in ERROR_MODELS:
-            raise FakeError(*ERROR_MODELS[model])
+        model = requested_model(body)
         if not isinstance(body.get("max_tokens"), int):
             raise FakeError(400, "invalid_request_error", "max_tokens is required")
         reply = make_reply(body.get("messages"), body["max_tokens"], body.get("system"))

@@ -11,14 +11,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hexr_fakellm._reply import (
-    ERROR_MODELS,
     STREAM_ERROR_MODEL,
     FakeError,
     Reply,
     make_reply,
     request_id,
 )
-from hexr_fakellm._request import read_json
+from hexr_fakellm._request import read_json, requested_model
 
 __all__ = ["create_openai_routes", "openai_error"]
 
@@ -77,11 +76,7 @@ async def chat_completions(request: Request) -> Response:
     """Answer a chat completion, streamed (SSE) or whole."""
     try:
         body = await read_json(request)
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise FakeError(400, "invalid_request_error", "model is required")
-        if model in ERROR_MODELS:
-            raise FakeError(*ERROR_MODELS[model])
+        model = requested_model(body)
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         reply = make_reply(body.get("messages"), max_tokens)
     except FakeError as exc:

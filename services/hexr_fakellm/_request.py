@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from hexr_fakellm._reply import MAX_BODY_BYTES, FakeError
+from hexr_fakellm._reply import ERROR_MODELS, MAX_BODY_BYTES, FakeError
 
-__all__ = ["read_json"]
+__all__ = ["read_json", "requested_model"]
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -35,3 +35,17 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise FakeError(400, "invalid_request_error", "body must be a JSON object")
     return body
+
+
+def requested_model(body: dict[str, Any]) -> str:
+    """The body's ``model``.
+
+    Raises:
+        FakeError: no model (400), or one of `ERROR_MODELS`, answered with its error.
+    """
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise FakeError(400, "invalid_request_error", "model is required")
+    if model in ERROR_MODELS:
+        raise FakeError(*ERROR_MODELS[model])
+    return model
