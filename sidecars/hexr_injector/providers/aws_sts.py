@@ -7,11 +7,12 @@ can never name another tenant's role. The request is unsigned (the token is the 
 from __future__ import annotations
 
 import re
+import string
 import threading
 from typing import Any, ClassVar, Literal
 
 import anyio.to_thread
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hexr.credentials import Credential
 from hexr_injector.errors import ProviderFailed
@@ -20,6 +21,7 @@ from hexr_injector.providers._base import ExchangeRequest, Provider, ProviderOpt
 __all__ = ["AwsStsOptions", "AwsStsProvider", "role_session_name"]
 
 _SESSION_UNSAFE = re.compile(r"[^\w+=,.@-]")
+_PLACEHOLDERS = frozenset({"tenant", "agent"})
 
 
 class AwsStsOptions(ProviderOptions):
@@ -28,6 +30,19 @@ class AwsStsOptions(ProviderOptions):
     provider: Literal["aws_sts"]
     role_arn: str = Field(min_length=20, max_length=2048)
     """Template with ``{tenant}`` and ``{agent}``, e.g. ``arn:aws:iam::1:role/hexr-{tenant}``."""
+
+    @field_validator("role_arn")
+    @classmethod
+    def _only_tenant_and_agent(cls, template: str) -> str:
+        # Checked here so a typo fails at startup, not as a 502 on every exchange.
+        try:
+            fields = list(string.Formatter().parse(template))
+        except ValueError as exc:
+            raise ValueError("role_arn is not a valid template") from exc
+        for _, name, spec, conversion in fields:
+            if name is not None and (name not in _PLACEHOLDERS or spec or conversion):
+                raise ValueError("role_arn may only use the placeholders {tenant} and {agent}")
+        return template
     endpoint_url: str | None = None
     """STS endpoint (tests: a moto server); default: the regional AWS endpoint."""
     duration_seconds: int = Field(default=3600, ge=900, le=43200)

@@ -196,6 +196,12 @@ async def test_vault_key_missing_is_provider_failure() -> None:
         {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{tenant}",
          "duration_seconds": 5},
         {"provider": "oauth2", "token_endpoint": "ftp://x"},
+        # Placeholders other than {tenant} and {agent} would fail every exchange later.
+        {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{team}"},
+        {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{0}-{tenant}"},
+        {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{tenant.__class__}"},
+        {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{tenant!r}"},
+        {"provider": "aws_sts", "role_arn": "arn:aws:iam::1:role/x-{tenant"},
     ],
 )
 def test_bad_provider_options_are_config_errors(options: dict[str, Any]) -> None:
