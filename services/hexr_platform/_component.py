@@ -22,8 +22,9 @@ _POLL_S = 0.02
 _TAIL_LINES = 20
 _TAIL_BYTES = 16_384
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# The OpenBao dev server prints its root token ("Root Token: ..."); a crash report shows
-# the log tail on a terminal, so anything that looks like a credential is masked.
+# The OpenBao dev server prints its root token ("Root Token: ...") and unseal key; a crash
+# report shows the log tail on a terminal, so anything that looks like a credential is
+# masked: the SDK's log scrubber (bearer tokens, JWTs, VAULT_TOKEN=...), then these labels.
 _SECRET = re.compile(r"(?i)\b(root token|token|secret|password|unseal key)(\s*[:=]\s*)\S+")
 
 
@@ -37,9 +38,14 @@ def log_tail(path: Path, lines: int = _TAIL_LINES) -> list[str]:
             data = fh.read()
     except OSError:
         return []
+    # Imported here: only crash reports need it, and it pulls in the logging stack.
+    from hexr.logs._redact import scrub_text
+
     # Colour codes some binaries write even to files would garble a terminal table.
     text = _ANSI.sub("", data.decode("utf-8", "replace"))
-    return [_SECRET.sub(r"\1\2[redacted]", line) for line in text.splitlines()[-lines:]]
+    return [
+        _SECRET.sub(r"\1\2[redacted]", scrub_text(line)) for line in text.splitlines()[-lines:]
+    ]
 
 
 def _make_dirs(ctx: ComponentContext) -> None:

@@ -23,6 +23,20 @@ def test_log_tail_strips_colour_and_masks_credentials(tmp_path: Path) -> None:
     ]
 
 
+def test_log_tail_masks_the_sdk_scrubbers_credential_shapes(tmp_path: Path) -> None:
+    # The crash report prints these lines on a terminal (and into CI logs).
+    secrets = ["hvs.CAESIJabcdefghijklmnop0123", "abcdef123456789xyz",
+               "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"]
+    log = tmp_path / "x.log"
+    log.write_text(
+        f"export VAULT_TOKEN={secrets[0]}\n"
+        f"GET /keys Authorization: Bearer {secrets[1]}\n"
+        f"issued {secrets[2]}\n"
+    )
+    tail = "\n".join(log_tail(log))
+    assert not [s for s in secrets if s in tail]
+
+
 def test_log_tail_of_missing_file_is_empty(tmp_path: Path) -> None:
     assert log_tail(tmp_path / "absent.log") == []
 
