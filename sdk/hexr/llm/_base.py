@@ -24,7 +24,7 @@ from hexr import _env
 from hexr._agent import AgentInfo, current_agent
 from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
 from hexr.telemetry import _names as n
-from hexr.telemetry import get_tracer
+from hexr.telemetry import current_handle, get_tracer
 from hexr.telemetry._cost import cost_recorder
 from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._instruments import Cell, Instruments, instruments
@@ -202,8 +202,6 @@ class LLMTelemetry:
         A client is often wrapped at import, before ``@hexr_agent`` runs setup; until then
         it uses environment defaults, and the first call after setup picks them up.
         """
-        from hexr.telemetry import current_handle
-
         handle = current_handle()
         self._configured = handle is not None
         settings = handle.settings if handle is not None else None
@@ -235,7 +233,8 @@ class LLMTelemetry:
 
     def start(self, kwargs: Mapping[str, Any], stream: bool) -> LLMCall:
         """Open the span for a call with request ``kwargs`` and run the request hooks."""
-        if not self._configured:
+        # Before setup the environment defaults of __init__ stand: nothing to redo per call.
+        if not self._configured and current_handle() is not None:
             self._configure()
         extra = global_hooks()
         hooks = self.hooks + extra if extra else self.hooks
