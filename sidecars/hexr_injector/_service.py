@@ -220,7 +220,8 @@ class CredentialService:
 def _parse(body: bytes) -> ExchangeBody:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the decoder's limit, well within 16 KiB.
         raise BadRequest("body is not JSON") from None
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")

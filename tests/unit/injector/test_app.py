@@ -164,6 +164,7 @@ async def test_token_for_wrong_audience_issuer_or_subject_is_401(
     [
         (b"{not json", 400, "bad_request"),
         (b"[1, 2]", 400, "bad_request"),
+        (b"[" * 5000, 400, "bad_request"),  # nesting past the JSON decoder's recursion limit
         (b'{"service": 5}', 422, "invalid_request"),
         (b'{"service": "AWS S3!"}', 422, "invalid_request"),
         (b'{"region": "us-east-1"}', 422, "invalid_request"),
