@@ -45,4 +45,3 @@ def test_openai_prefers_max_completion_tokens() -> None:
 def test_anthropic_ignores_openai_only_names() -> None:
     attrs = AnthropicAdapter().request_attributes({"model": "m", "max_completion_tokens": 7})
     assert "gen_ai.request.max_tokens" not in attrs
-
