@@ -84,7 +84,7 @@ class RegistrationServer:
     def _dispatch(self, line: bytes, peer_pid: int) -> dict[str, Any]:
         try:
             request = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting past the decoder's limit
             return {"ok": False, "error": "request is not JSON"}
         if not isinstance(request, dict):
             return {"ok": False, "error": "request must be an object"}

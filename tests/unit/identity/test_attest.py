@@ -92,3 +92,11 @@ def test_unpersistable_registration_is_refused_and_not_kept(tmp_path) -> None:
     )
     assert answer == {"ok": False, "error": "registration could not be persisted"}
     assert store.get(os.getpid()) is None  # memory grants nothing the file does not hold
+
+
+def test_registration_request_nested_past_the_decoder_limit_is_refused(tmp_path) -> None:
+    from hexr_identity._registration import RegistrationServer
+
+    server = RegistrationServer(InMemoryRegistrationStore(), "hexr.local", lambda: None)
+    answer = server._dispatch(b"[" * 5000, os.getpid())
+    assert answer == {"ok": False, "error": "request is not JSON"}
