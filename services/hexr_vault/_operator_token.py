@@ -22,14 +22,15 @@ _MAX_TOKEN_CHARS = 4096
 
 
 def operator_token(token_file: Path | None = None) -> str:
-    """``HEXR_VAULT_TOKEN``, else ``token_file``, else the local platform's root token file.
+    """``token_file``, else ``HEXR_VAULT_TOKEN``, else the local platform's root token file.
 
     Raises:
         ConfigError: no token is configured, or the file is unreadable or not private.
     """
-    explicit = os.environ.get(_env.HEXR_VAULT_TOKEN, "").strip()
-    if explicit:
-        return explicit
+    if token_file is None:
+        from_env = os.environ.get(_env.HEXR_VAULT_TOKEN, "").strip()
+        if from_env:
+            return from_env
     path = token_file or default_home() / LOCAL_ROOT_TOKEN_FILE
     try:
         with open(path, encoding="utf-8") as fh:

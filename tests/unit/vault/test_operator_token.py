@@ -46,3 +46,15 @@ def test_world_readable_file_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
         operator_token(path)
     path.chmod(0o600)
     assert operator_token(path) == "t"
+
+
+def test_explicit_token_file_wins_over_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--token-file` is documented as "else $HEXR_VAULT_TOKEN": an explicit argument first.
+    monkeypatch.setenv("HEXR_VAULT_TOKEN", "token-from-env")
+    path = tmp_path / "token"
+    path.write_text("token-from-file\n")
+    path.chmod(0o600)
+    assert operator_token(path) == "token-from-file"
+    assert operator_token() == "token-from-env"
