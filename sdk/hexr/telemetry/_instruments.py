@@ -16,6 +16,7 @@ they are API proxies that start reporting once a MeterProvider is installed.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import deque
@@ -38,6 +39,7 @@ __all__ = [
     "instruments",
 ]
 
+_log = logging.getLogger("hexr.telemetry")
 _lock = threading.Lock()
 _MAX_CELLS = 2000
 """Label sets per counter; the SDK's default cardinality limit, so the bound matches."""
@@ -124,8 +126,11 @@ class MeasurementQueue:
                     histogram, amount, attributes = pop()
                 except IndexError:
                     return count
-                histogram.record(amount, attributes)
                 count += 1
+                try:
+                    histogram.record(amount, attributes)
+                except Exception:  # noqa: BLE001 - one bad record must not stop the worker
+                    _log.debug("histogram record failed", exc_info=True)
 
     def pending(self) -> int:
         """Records not yet aggregated."""

@@ -155,3 +155,30 @@ def test_deferred_histogram_uses_the_process_queue() -> None:
     histogram.record(4.0, {"stage": "upstream"})
     instruments().queue.drain()
     assert sink.values == [4.0]
+
+
+class _Flaky(_Recorder):
+    def record(self, amount: float, attributes: Any = None, context: Any = None) -> None:
+        if amount < 0:
+            raise ValueError("this histogram refuses negative values")
+        super().record(amount, attributes, context)
+
+
+def test_a_raising_record_costs_only_itself() -> None:
+    # One bad record must neither stop the drain nor kill the aggregation worker: the
+    # queue would then only empty at collections and drop everything in between.
+    queue = MeasurementQueue(interval_s=0.01)
+    sink = _Flaky()
+    queue.put(sink, 1.0, {})  # type: ignore[arg-type]
+    queue.put(sink, -1.0, {})  # type: ignore[arg-type]
+    queue.put(sink, 2.0, {})  # type: ignore[arg-type]
+    assert queue.drain() == 3
+    assert sink.values == [1.0, 2.0]
+    queue.put(sink, -1.0, {})  # type: ignore[arg-type]
+    deadline = time.monotonic() + 5
+    while queue.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    queue.put(sink, 3.0, {})  # type: ignore[arg-type]
+    while queue.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sink.values == [1.0, 2.0, 3.0]
