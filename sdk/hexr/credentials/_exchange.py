@@ -102,7 +102,7 @@ class InjectorClient:
             raise CredentialError(f"credential injector unreachable: {type(exc).__name__}") from exc
         try:
             body = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting past the decoder's limit
             body = None
         if response.status_code != 200:
             message = _safe_message(body)

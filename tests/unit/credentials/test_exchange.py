@@ -121,6 +121,7 @@ def test_403_is_policy_denied(injector: Injectorish) -> None:
         (200, {"credential": {"kind": "token", "values": {"token": "x"}}}, "no expiry"),
         (200, {**GOOD, "sealing_key": "short"}, "sealing key"),
         (200, {"credential": GOOD["credential"], "pad": "x" * 70000}, "too large"),
+        (200, b"[" * 5000, "not a JSON object"),  # nested past the decoder's limit
     ],
 )
 def test_failures_are_credential_errors(
