@@ -14,12 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hexr import _env
 
-__all__ = ["HexrSettings", "default_home", "platform_file", "published_env", "resolve_endpoint"]
+__all__ = [
+    "DEFAULT_TRUST_DOMAIN",
+    "default_home",
+    "platform_file",
+    "published_env",
+    "resolve_endpoint",
+]
 
 DEFAULT_TRUST_DOMAIN = "hexr.local"
 
@@ -33,15 +37,6 @@ def default_home() -> Path:
 def platform_file(home: Path | None = None) -> Path:
     """Where a running local platform publishes its endpoints."""
     return (home or default_home()) / "run" / "platform.json"
-
-
-class HexrSettings(BaseSettings):
-    """Settings shared by every Hexr process (SDK, sidecars, services)."""
-
-    model_config = SettingsConfigDict(env_prefix="HEXR_", extra="ignore")
-
-    home: Path = Field(default_factory=default_home)
-    trust_domain: str = DEFAULT_TRUST_DOMAIN
 
 
 @lru_cache(maxsize=4)
