@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+from typing import Any
 
 import anyio.to_thread
 import uvicorn
@@ -48,6 +49,22 @@ def _listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def server_config(app: Any, settings: InjectorSettings) -> uvicorn.Config:
+    """uvicorn's settings for the injector (TLS is set by the caller, after ``load``)."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        # Carries the mTLS peer's SPIFFE ID into each request (token binding).
+        http=PeerIdentityH11Protocol,
+        # No uvicorn logging config: its own handlers would print server errors (an ASGI
+        # traceback) as plain text past Hexr's JSON pipeline and its credential scrubber.
+        log_config=None,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the injector until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m hexr_injector", description=__doc__)
@@ -78,16 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except HexrError as exc:
         print(f"hexr-injector: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, service=service)
-    uv_config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        # Carries the mTLS peer's SPIFFE ID into each request (token binding).
-        http=PeerIdentityH11Protocol,
-    )
+    uv_config = server_config(create_app(settings, service=service), settings)
     uv_config.load()
     # The identity SDK reloads this context in place on every SVID rotation.
     uv_config.ssl = ssl_context

@@ -1,5 +1,8 @@
 import asyncio
+import json
 import socket
+import subprocess
+import sys
 
 from hexr_injector.__main__ import _listen_socket
 
@@ -27,3 +30,27 @@ async def test_listen_socket_gets_nodelay_connections() -> None:
     server.close()
     await server.wait_closed()
     assert accepted == [1]
+
+
+def test_server_errors_go_through_the_scrubbing_log_pipeline() -> None:
+    # A fresh process: the root logger and uvicorn's loggers are process-wide.
+    script = """
+import io, json, logging
+from hexr.logs import configure_logging
+from hexr_injector import InjectorSettings
+from hexr_injector.__main__ import server_config
+out = io.StringIO()
+configure_logging("injector", stream=out)
+server_config(lambda scope, receive, send: None, InjectorSettings())
+logging.getLogger("uvicorn.error").error("Exception in ASGI application: Bearer %s", TOKEN)
+print(json.dumps(out.getvalue()))
+"""
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    result = subprocess.run(
+        [sys.executable, "-c", f"TOKEN = {token!r}\n" + script],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    logged = json.loads(result.stdout.strip().splitlines()[-1])
+    assert token not in logged + result.stderr
+    assert "Exception in ASGI application" in logged  # the line itself is kept, as JSON
+    assert json.loads(logged.splitlines()[0])["logger"] == "uvicorn.error"
