@@ -49,13 +49,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:hvs|hvb|s)\.[A-Za-z0-9_-]{20,}"), REDACTED),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
     (re.compile(r"(://[^/\s:@]+):[^@\s/]+@"), r"\1:" + REDACTED + "@"),
-    (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key|client_secret)"
-                r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"), r"\1\2" + REDACTED),
+    # key=value / key: value, also as JSON or a dict repr ("key": "value"). The secret word
+    # may end a compound name (refresh_token, AWS_SECRET_ACCESS_KEY) but must end the key,
+    # so counts such as input_tokens stay. No open-ended prefix: a lookbehind keeps the
+    # scan linear in the text.
+    (re.compile(r"(?i)(?:(?<=[_.-])|\b)"
+                r"(password|passwd|secret|token|api[_-]?key|access[_-]?key"
+                r"|authorization)([\"']?\s*[=:]\s*)"
+                r"(\"[^\"]*\"|'[^']*'|(?:(?:token|bearer|basic)\s+)?[^\s,;&]+)"),
+     r"\1\2" + REDACTED),
 )
 # One cheap search decides whether a string needs the full pattern pass; almost none do.
 _TRIGGER = re.compile(
     r"(?i)bearer|basic|eyJ|[spr]k-|AKIA|ASIA|gh[pousr]_|hv[sb]\.|\bs\.|xox|://|PRIVATE KEY"
-    r"|password|passwd|secret|token|api[_-]?key"
+    r"|password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization"
 )
 # Fields Hexr itself fills with identifiers and timestamps: never secrets, never scanned.
 _TRUSTED_KEYS = frozenset(

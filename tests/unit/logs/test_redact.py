@@ -40,6 +40,17 @@ def test_ordinary_keys(key: str) -> None:
         ('config api_key: "abc123xyz"', "abc123xyz"),
         ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----",
          "MIIEvQIBADANBg"),
+        # JSON bodies and dict reprs quoted in errors: the key's closing quote comes first.
+        ('token endpoint said {"access_token": "at-9f8e7d6c5b4a", "expires_in": 300}',
+         "at-9f8e7d6c5b4a"),
+        ("{'password': 'hunter22hunter22'}", "hunter22hunter22"),
+        ('{"client_secret":"cs-0a1b2c3d4e"}', "cs-0a1b2c3d4e"),
+        # Compound names end in the secret word.
+        ("refresh_token=rt-5566778899 failed", "rt-5566778899"),
+        ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY"),
+        ("db.password: pw-00112233", "pw-00112233"),
+        # A header with a scheme the bearer/basic shapes do not know.
+        ("sent Authorization: Token tk-abcdefabcdef", "tk-abcdefabcdef"),
     ],
 )
 def test_credential_shapes_in_text_are_masked(text: str, leak: str) -> None:
@@ -51,6 +62,26 @@ def test_credential_shapes_in_text_are_masked(text: str, leak: str) -> None:
 def test_plain_text_is_kept() -> None:
     text = "fetched credential for service aws_s3 region eu-west-1 in 3 ms (cache L2)"
     assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "usage input_tokens: 12, output_tokens: 30, max_tokens=100",
+        '{"token_count": 5, "password_hint": "your pet"}',
+    ],
+)
+def test_counts_and_hints_named_after_secrets_are_kept(text: str) -> None:
+    assert scrub_text(text) == text
+
+
+def test_scrubbing_a_long_word_run_stays_fast() -> None:
+    import time
+
+    text = "token " + "a" * (MAX_STRING - 10)
+    started = time.perf_counter()
+    scrub_text(text)
+    assert time.perf_counter() - started < 0.05
 
 
 def test_long_strings_are_truncated() -> None:
