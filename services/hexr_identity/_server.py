@@ -125,6 +125,9 @@ class IdentityService:
             log_level="warning",
             lifespan="off",
             access_log=False,
+            # uvicorn's default logging config prints its loggers as plain text past Hexr's
+            # JSON pipeline and scrubber; without it they propagate to the root handler.
+            log_config=None,
         )
         self._http = _Uvicorn(config)
         self._tasks.append(asyncio.create_task(self._http.serve(sockets=[http_sock])))
