@@ -7,6 +7,7 @@ ecosystem's standard for batch jobs.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["MetricsServer", "delete_stale_groups", "push_metrics", "serve_metrics"]
 
 _log = logging.getLogger("hexr.telemetry")
+
+# What a push or listing can raise besides OSError: a peer that is not an HTTP server
+# (BadStatusLine) or a malformed URL (InvalidURL). Either must not escape the exit hook.
+_HTTP_FAILURES = (OSError, ValueError, http.client.HTTPException)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -109,7 +114,7 @@ def push_metrics(
     try:
         push_to_gateway(url, job=job, registry=registry, grouping_key=grouping_key,
                         timeout=timeout)
-    except OSError as exc:
+    except _HTTP_FAILURES as exc:
         _log.warning("metrics push to %s failed: %s", url, exc)
         return False
     return True
@@ -133,7 +138,7 @@ def delete_stale_groups(
             f"{base.rstrip('/')}/api/v1/metrics", timeout=timeout
         ) as response:
             listing = json.loads(response.read(8_000_000))
-    except (OSError, ValueError) as exc:
+    except _HTTP_FAILURES as exc:
         _log.warning("listing pushgateway groups at %s failed: %s", url, exc)
         return 0
     groups = listing.get("data") if isinstance(listing, dict) else None
@@ -163,7 +168,7 @@ def delete_stale_groups(
         try:
             delete_from_gateway(url, job=job, grouping_key=labels, timeout=timeout)
             deleted += 1
-        except OSError as exc:
+        except _HTTP_FAILURES as exc:
             _log.warning("deleting a stale pushgateway group failed: %s", exc)
     return deleted
 

@@ -49,3 +49,42 @@ def test_a_malformed_group_listing_deletes_nothing_and_does_not_raise(body: byte
     with _gateway(body) as url:
         keep = {"instance": "h:1", "agent": "a"}
         assert delete_stale_groups(url, "hexr", keep, older_than_s=0.0, timeout=2.0) == 0
+
+
+@contextmanager
+def _not_http() -> Iterator[str]:
+    """A TCP server that answers every connection with bytes that are not HTTP."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def test_a_push_to_something_that_is_not_a_pushgateway_fails_quietly() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from hexr.telemetry._prometheus import push_metrics
+
+    keep = {"instance": "h:1", "agent": "a"}
+    with _not_http() as address:
+        assert push_metrics(address, "hexr", CollectorRegistry(), keep, 2.0) is False
+        assert delete_stale_groups(address, "hexr", keep, older_than_s=0.0, timeout=2.0) == 0
+    assert push_metrics("pgw:90x1", "hexr", CollectorRegistry(), keep, 2.0) is False
+    assert delete_stale_groups("pgw:90x1", "hexr", keep, older_than_s=0.0, timeout=2.0) == 0
