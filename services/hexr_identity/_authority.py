@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-__all__ = ["Authorities", "JwtAuthority", "X509Authority"]
+__all__ = ["Authorities", "JwtAuthority", "X509Authority", "key_usage"]
 
 _STATE_FILE = "authorities.json"
 _CA_BACKDATE_SECONDS = 30.0
@@ -50,6 +50,22 @@ def _load_key(pem: str) -> ec.EllipticCurvePrivateKey:
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError("authority key must be an EC key")
     return key
+
+
+def key_usage(*, ca: bool) -> x509.KeyUsage:
+    """The KeyUsage of Hexr certificates: digitalSignature, plus certificate and CRL
+    signing for a CA."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def _b64url(data: bytes) -> str:
@@ -226,20 +242,7 @@ class Authorities:
             .not_valid_before(_utc(now - _CA_BACKDATE_SECONDS))
             .not_valid_after(_utc(now + self._ca_ttl))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            .add_extension(key_usage(ca=True), critical=True)
             .add_extension(ski, critical=False)
             .add_extension(
                 x509.SubjectAlternativeName(

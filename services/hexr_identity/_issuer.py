@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hexr.identity import SpiffeId
-from hexr_identity._authority import Authorities
+from hexr_identity._authority import Authorities, key_usage
 
 __all__ = ["Issuer", "X509Svid", "rotation_time"]
 
@@ -100,20 +100,7 @@ class Issuer:
             .not_valid_before(dt.datetime.fromtimestamp(not_before, tz=dt.UTC))
             .not_valid_after(dt.datetime.fromtimestamp(expires, tz=dt.UTC))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            .add_extension(key_usage(ca=False), critical=True)
             .add_extension(
                 x509.ExtendedKeyUsage(
                     [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
