@@ -117,11 +117,18 @@ class IdentitySource:
             cached = self._jwt_cache.get(audience)
             if cached is not None and time.time() < cached[1]:
                 return cached[0]
-            svid = call_with_retry(
-                "fetching a JWT-SVID",
-                lambda: self._client.fetch_jwt_svid({audience}),
-                self._timeout,
-            )
+            try:
+                svid = call_with_retry(
+                    "fetching a JWT-SVID",
+                    lambda: self._client.fetch_jwt_svid({audience}),
+                    self._timeout,
+                )
+            except BaseException:
+                # Locks live as long as cache entries (bounded); a failed audience keeps none.
+                with self._lock:
+                    if audience not in self._jwt_cache:
+                        self._jwt_locks.pop(audience, None)
+                raise
             now = time.time()
             refresh_at = now + max(svid.expiry - now, 0) / 2
             with self._lock:
