@@ -213,7 +213,9 @@ class VaultClient:
             with translate_errors(op, self._config.addr):
                 return request()
         except PolicyDenied:
-            if self._token_still_valid():
+            # If another thread has already replaced our token, the denial may be about
+            # the old one: retry. Otherwise ask the server whether ours is still good.
+            if self._hvac.token == current and self._token_still_valid():
                 raise
         # The token was revoked or expired under us: log in again and retry once.
         self._invalidate(current)

@@ -104,3 +104,32 @@ def test_get_span_records_a_scrubbed_exception(otel) -> None:  # type: ignore[no
     assert jwt not in recorded
     assert not span.status.is_ok
     assert jwt not in (span.status.description or "")
+
+
+def test_denial_after_another_thread_replaced_the_token_is_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Thread A's request fails with the old (revoked) token while thread B has already
+    # logged in again: asking the server about "the current token" then says valid, but
+    # A's denial was about the old one, so A must retry rather than report PolicyDenied.
+    import hvac.exceptions
+
+    from hexr.vault._client import _Token
+
+    c = client()
+    c._token = _Token("old-token", False, float("inf"), float("inf"))
+    c._hvac.token = "old-token"
+    calls: list[str] = []
+
+    def read(path: str, **kwargs: object) -> dict[str, object]:
+        calls.append(c._hvac.token)
+        if len(calls) == 1:
+            c._token = _Token("new-token", False, float("inf"), float("inf"))  # thread B
+            c._hvac.token = "new-token"
+            raise hvac.exceptions.Forbidden("permission denied")
+        return {"data": {"data": {"k": "v"}, "metadata": {"version": 1}}}
+
+    monkeypatch.setattr(c._hvac.secrets.kv.v2, "read_secret_version", read)
+    monkeypatch.setattr(c._hvac.auth.token, "lookup_self", lambda: {"data": {}})
+    assert c.get("shared/db")["k"] == "v"
+    assert calls == ["old-token", "new-token"]
