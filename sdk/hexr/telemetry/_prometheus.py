@@ -40,6 +40,10 @@ _HTTP_FAILURES = (OSError, ValueError, http.client.HTTPException)
 class _QuietHandler(WSGIRequestHandler):
     """Request handler that does not print a line per scrape to stderr."""
 
+    timeout = 10
+    """Seconds per socket read or write: an idle or stalled client cannot hold a server
+    thread (one per connection) forever. Prometheus' default scrape timeout."""
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 

@@ -88,3 +88,23 @@ def test_a_push_to_something_that_is_not_a_pushgateway_fails_quietly() -> None:
         assert delete_stale_groups(address, "hexr", keep, older_than_s=0.0, timeout=2.0) == 0
     assert push_metrics("pgw:90x1", "hexr", CollectorRegistry(), keep, 2.0) is False
     assert delete_stale_groups("pgw:90x1", "hexr", keep, older_than_s=0.0, timeout=2.0) == 0
+
+
+def test_an_idle_connection_to_metrics_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without a socket timeout every idle connection holds a server thread forever.
+    import socket
+
+    from prometheus_client import CollectorRegistry
+
+    from hexr.telemetry import TelemetrySettings
+    from hexr.telemetry._prometheus import _QuietHandler, serve_metrics
+
+    assert 0 < _QuietHandler.timeout <= 30
+    monkeypatch.setattr(_QuietHandler, "timeout", 0.2)
+    server = serve_metrics(CollectorRegistry(), TelemetrySettings(metrics_port=0))
+    assert server is not None
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as idle:
+            assert idle.recv(1024) == b""  # closed by the server, not by our timeout
+    finally:
+        server.close()
