@@ -1,4 +1,4 @@
-"""A version counter that coroutines can wait on (bundle changes, entry removals)."""
+"""A version counter that coroutines can wait on (trust bundle changes)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Callable
 from typing import Any
 
 from hexr.errors import IdentityError
@@ -41,15 +40,9 @@ _IDLE_TIMEOUT_SECONDS = 30.0
 class RegistrationServer:
     """Serves the registration API for one trust domain."""
 
-    def __init__(
-        self,
-        store: RegistrationStore,
-        trust_domain: str,
-        on_change: Callable[[], None],
-    ) -> None:
+    def __init__(self, store: RegistrationStore, trust_domain: str) -> None:
         self._store = store
         self._trust_domain = trust_domain
-        self._on_change = on_change
         self._uid = os.getuid()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -94,10 +87,7 @@ class RegistrationServer:
                 return self._register(request, peer_pid)
             if op == "unregister":
                 pid = _int_field(request, "pid")
-                removed = self._store.remove(pid)
-                if removed:
-                    self._on_change()
-                return {"ok": True, "removed": removed}
+                return {"ok": True, "removed": self._store.remove(pid)}
             if op == "list":
                 return {
                     "ok": True,
@@ -127,12 +117,13 @@ class RegistrationServer:
         return {"ok": True, "pid": pid}
 
     def collect_garbage(self) -> int:
-        """Drop entries whose process is gone (or whose pid was recycled)."""
+        """Drop entries whose process is gone (or whose pid was recycled).
+
+        Open Workload API streams notice a removed entry on their next re-check.
+        """
         dead = [e.pid for e in self._store.entries() if process_start_time(e.pid) != e.start_time]
         for pid in dead:
             self._store.remove(pid)
-        if dead:
-            self._on_change()
         return len(dead)
 
 

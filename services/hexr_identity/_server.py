@@ -96,7 +96,7 @@ class IdentityService:
         self.issuer = Issuer(
             self.authorities, issuer_url=self.issuer_url, x509_ttl=s.x509_ttl, jwt_ttl=s.jwt_ttl
         )
-        self.registration = RegistrationServer(self.store, s.trust_domain, lambda: None)
+        self.registration = RegistrationServer(self.store, s.trust_domain)
 
         # Workload API: world-connectable; attestation, not file modes, protects it.
         workload_path = s.workload_socket

@@ -85,7 +85,7 @@ def test_unpersistable_registration_is_refused_and_not_kept(tmp_path) -> None:
     from hexr_identity._registry import FileRegistrationStore
 
     store = FileRegistrationStore(tmp_path / "gone" / "registrations.json")  # cannot be written
-    server = RegistrationServer(store, "hexr.local", lambda: None)
+    server = RegistrationServer(store, "hexr.local")
     answer = server._dispatch(
         b'{"op": "register", "spiffe_id": "spiffe://hexr.local/agent/acme/bot/main"}',
         os.getpid(),
@@ -97,6 +97,6 @@ def test_unpersistable_registration_is_refused_and_not_kept(tmp_path) -> None:
 def test_registration_request_nested_past_the_decoder_limit_is_refused(tmp_path) -> None:
     from hexr_identity._registration import RegistrationServer
 
-    server = RegistrationServer(InMemoryRegistrationStore(), "hexr.local", lambda: None)
+    server = RegistrationServer(InMemoryRegistrationStore(), "hexr.local")
     answer = server._dispatch(b"[" * 5000, os.getpid())
     assert answer == {"ok": False, "error": "request is not JSON"}
