@@ -71,7 +71,8 @@ class TelemetrySettings:
     traces_exporter: TracesExporter = "otlp"
     otlp_endpoint: str | None = None
     """``None``: ``OTEL_EXPORTER_OTLP_ENDPOINT``, the local platform's, or the default."""
-    otlp_headers: Mapping[str, str] = field(default_factory=dict)
+    otlp_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Sent with every export; usually credentials, so kept out of ``repr``."""
     export_timeout_s: float = 2.0
     """Per-export deadline, short so a dead collector never holds the worker for long."""
     max_queue_size: int = 2048

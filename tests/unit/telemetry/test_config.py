@@ -25,3 +25,11 @@ def test_valid_exit_timeouts_from_env_are_taken(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HEXR_PUSHGATEWAY_STALE_AFTER", "0")
     settings = TelemetrySettings.from_env(agent_name="a", tenant="t")
     assert (settings.flush_timeout_s, settings.pushgateway_stale_s) == (0.5, 0.0)
+
+
+def test_repr_never_shows_the_exporter_headers() -> None:
+    # They carry the collector's credentials (Authorization: Bearer ...).
+    settings = TelemetrySettings(otlp_headers={"authorization": "Bearer otlp-s3cr3t-0123"})
+    assert "otlp-s3cr3t-0123" not in repr(settings)
+    assert "otlp-s3cr3t-0123" not in str(settings)
+    assert settings.otlp_headers["authorization"] == "Bearer otlp-s3cr3t-0123"
