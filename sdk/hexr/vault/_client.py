@@ -26,7 +26,13 @@ from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_VAULT_GET
 from hexr.vault import _telemetry as tel
 from hexr.vault._config import VaultConfig
-from hexr.vault._errors import SecretNotFound, error_reason, login_refused, translate_errors
+from hexr.vault._errors import (
+    SecretNotFound,
+    display_addr,
+    error_reason,
+    login_refused,
+    translate_errors,
+)
 from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_workload
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
@@ -408,7 +414,7 @@ class VaultClient:
         self._hvac.adapter.close()
 
     def __repr__(self) -> str:
-        return f"VaultClient(addr={self._config.addr!r})"
+        return f"VaultClient(addr={display_addr(self._config.addr)!r})"
 
 
 def checked_value(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import requests
 
 from hexr.errors import HexrError, PolicyDenied, VaultError, VaultPathError
 
-__all__ = ["SecretNotFound", "error_reason", "translate_errors"]
+__all__ = ["SecretNotFound", "display_addr", "error_reason", "translate_errors"]
 
 
 class SecretNotFound(VaultError, LookupError):
@@ -69,8 +69,15 @@ def translate_errors(op: str, addr: str) -> Iterator[None]:
     except hvac.exceptions.VaultError as exc:
         raise VaultError(f"vault {op} failed ({type(exc).__name__})") from exc
     except requests.exceptions.RequestException as exc:
-        reason = f"cannot reach {addr} ({type(exc).__name__})"
+        reason = f"cannot reach {display_addr(addr)} ({type(exc).__name__})"
         raise _Unavailable(f"vault {op} failed: {reason}") from exc
+
+
+def display_addr(addr: str) -> str:
+    """``addr`` without userinfo (``https://user:pw@host`` -> ``https://host``) for messages."""
+    scheme, sep, rest = addr.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host.rpartition('@')[2]}{slash}{path}" if sep else addr
 
 
 def login_refused(message: str) -> VaultError:

@@ -133,3 +133,16 @@ def test_denial_after_another_thread_replaced_the_token_is_retried(
     monkeypatch.setattr(c._hvac.auth.token, "lookup_self", lambda: {"data": {}})
     assert c.get("shared/db")["k"] == "v"
     assert calls == ["old-token", "new-token"]
+
+
+def test_credentials_in_the_vault_url_are_not_repeated() -> None:
+    # requests turns URL userinfo into basic auth; errors and reprs must not quote it.
+    class Id(NoIdentity):
+        def jwt_svid(self, audience: str) -> str:
+            return "header.payload.sig"
+
+    c = VaultClient("http://proxy-user:proxy-pw-5d1e@127.0.0.1:9", identity=Id(), timeout=0.5)
+    assert "proxy-pw-5d1e" not in repr(c)
+    with pytest.raises(VaultError, match="cannot reach") as info:
+        c.get("shared/db")
+    assert "proxy-pw-5d1e" not in str(info.value)
