@@ -76,14 +76,17 @@ def hexr_llm(
             f" not {type(client).__qualname__}"
         )
     provider, is_async = kind
-
-    def rewrap(derived: Any) -> Any:
-        return hexr_llm(derived, hooks=hooks, capture_content=capture_content)
-
+    proxy_class: Any
     if provider == "openai":
         tel = LLMTelemetry(OpenAIAdapter(), hooks, capture_content)
-        proxy: Any = OpenAIClientProxy(client, tel, is_async, rewrap)
+        proxy_class = OpenAIClientProxy
     else:
         tel = LLMTelemetry(AnthropicAdapter(), hooks, capture_content)
-        proxy = AnthropicClientProxy(client, tel, is_async, rewrap)
-    return proxy  # type: ignore[no-any-return]
+        proxy_class = AnthropicClientProxy
+
+    def rewrap(derived: Any) -> Any:
+        # with_options()/copy() keep provider, hooks and capture: share this telemetry
+        # (a client derived per request would otherwise rebuild it on every call).
+        return proxy_class(derived, tel, is_async, rewrap)
+
+    return proxy_class(client, tel, is_async, rewrap)  # type: ignore[no-any-return]

@@ -21,3 +21,30 @@ def test_before_setup_a_call_does_not_rebuild_the_clients_labels(
     for call in (first, second):
         call.finish(None)
     assert first.labels is second.labels
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_derived_clients_share_the_clients_telemetry(provider: str) -> None:
+    # client.with_options(...) per request is a documented pattern: it must not build a
+    # new LLMTelemetry (instruments, price table, label caches) every time.
+    import anthropic
+    import openai
+
+    from hexr import hexr_llm
+
+    if provider == "openai":
+        client = hexr_llm(openai.OpenAI(api_key="k", base_url="http://127.0.0.1:9/v1"))
+
+        def tel_of(c: object) -> object:
+            return c.chat.completions._self_tel  # type: ignore[attr-defined]
+    else:
+        client = hexr_llm(anthropic.Anthropic(api_key="k", base_url="http://127.0.0.1:9"))
+
+        def tel_of(c: object) -> object:
+            return c.messages._self_tel  # type: ignore[attr-defined]
+
+    derived = client.with_options(timeout=5.0)
+    copied = derived.copy(max_retries=1)
+    assert type(derived) is type(client)
+    assert tel_of(derived) is tel_of(client)
+    assert tel_of(copied) is tel_of(client)
