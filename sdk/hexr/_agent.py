@@ -201,7 +201,13 @@ def _wrap_generator(func: Callable[P, Generator[Any, Any, Any]], inv: _Invocatio
                 try:
                     sent = yield item
                 except GeneratorExit:
-                    gen.close()
+                    # The body's cleanup (finally blocks) runs as the agent, in its span.
+                    token, agent_token = otel_context.attach(ctx), _current.set(inv.agent)
+                    try:
+                        gen.close()
+                    finally:
+                        _current.reset(agent_token)
+                        otel_context.detach(token)
                     raise
                 except BaseException as exc:  # noqa: BLE001 - thrown in by the caller: forwarded
                     thrown = exc
@@ -246,7 +252,12 @@ def _wrap_async_generator(func: Callable[P, AsyncGenerator[Any, Any]], inv: _Inv
                 try:
                     sent = yield item
                 except GeneratorExit:
-                    await agen.aclose()
+                    token, agent_token = otel_context.attach(ctx), _current.set(inv.agent)
+                    try:
+                        await agen.aclose()
+                    finally:
+                        _current.reset(agent_token)
+                        otel_context.detach(token)
                     raise
                 except BaseException as exc:  # noqa: BLE001 - thrown in by the caller: forwarded
                     thrown = exc

@@ -305,3 +305,51 @@ def test_exception_event_does_not_leak_credentials(otel: OtelCapture) -> None:
     assert key not in recorded
     assert "abcdefghijkl" not in recorded
     assert "[REDACTED]" in recorded
+
+
+def test_a_generator_cleans_up_inside_its_agent_and_span(otel: OtelCapture) -> None:
+    # Cleanup after an early close is the agent's own code: its logs and calls belong to
+    # the agent and its span like the rest of the body.
+    name = _name()
+    seen: list[tuple[object, int]] = []
+
+    @hexr_agent(name=name, tenant="acme")
+    def produce() -> Iterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            agent = current_agent()
+            span_id = trace.get_current_span().get_span_context().span_id
+            seen.append((agent.name if agent else None, span_id))
+
+    gen = produce()
+    assert next(gen) == 1
+    gen.close()
+    (span,) = otel.spans("hexr.agent.invoke")
+    assert span.context is not None
+    assert seen == [(name, span.context.span_id)]
+
+
+async def test_an_async_generator_cleans_up_inside_its_agent_and_span(
+    otel: OtelCapture,
+) -> None:
+    name = _name()
+    seen: list[tuple[object, int]] = []
+
+    @hexr_agent(name=name, tenant="acme")
+    async def produce() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            agent = current_agent()
+            span_id = trace.get_current_span().get_span_context().span_id
+            seen.append((agent.name if agent else None, span_id))
+
+    agen = produce()
+    assert await agen.__anext__() == 1
+    await agen.aclose()
+    (span,) = otel.spans("hexr.agent.invoke")
+    assert span.context is not None
+    assert seen == [(name, span.context.span_id)]
