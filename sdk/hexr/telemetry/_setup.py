@@ -305,7 +305,9 @@ def _span_exporter(settings: TelemetrySettings) -> SpanExporter | None:
         endpoint = settings.endpoint()
         return GrpcExporter(
             endpoint=endpoint,
-            insecure=not endpoint.startswith("https://"),
+            # http:// is plaintext; https:// and a bare host:port are TLS unless
+            # OTEL_EXPORTER_OTLP_INSECURE says otherwise (the exporter decides on None).
+            insecure=True if endpoint.startswith("http://") else None,
             headers=headers,
             timeout=settings.export_timeout_s,
         )

@@ -33,3 +33,32 @@ def test_repr_never_shows_the_exporter_headers() -> None:
     assert "otlp-s3cr3t-0123" not in repr(settings)
     assert "otlp-s3cr3t-0123" not in str(settings)
     assert settings.otlp_headers["authorization"] == "Bearer otlp-s3cr3t-0123"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "env_insecure", "insecure"),
+    [
+        ("http://collector:4317", None, True),
+        ("https://collector:4317", None, False),
+        # A bare host:port is TLS unless OTEL_EXPORTER_OTLP_INSECURE says otherwise (the
+        # OTLP exporter's rule): the export headers are usually credentials.
+        ("collector.example:4317", None, False),
+        ("collector.example:4317", "true", True),
+    ],
+)
+def test_otlp_grpc_transport_security(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, env_insecure: str | None, insecure: bool
+) -> None:
+    from hexr.telemetry._setup import _span_exporter
+
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_INSECURE", raising=False)
+    if env_insecure is not None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", env_insecure)
+    exporter = _span_exporter(
+        TelemetrySettings(traces_exporter="otlp-grpc", otlp_endpoint=endpoint)
+    )
+    assert exporter is not None
+    try:
+        assert exporter._insecure is insecure  # type: ignore[attr-defined]
+    finally:
+        exporter.shutdown()
