@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from hexr.errors import ConfigError
+
 __all__ = ["Authorities", "JwtAuthority", "X509Authority", "key_usage"]
 
 _STATE_FILE = "authorities.json"
@@ -269,25 +271,38 @@ class Authorities:
             self._jwt = [self._new_jwt(now)]
             self._save()
             return
-        data = json.loads(path.read_text())
-        if data.get("trust_domain") != self._trust_domain:
-            raise ValueError(f"{path} belongs to trust domain {data.get('trust_domain')!r}")
-        self._x509 = [
-            X509Authority(
-                _load_key(a["key"]),
-                x509.load_pem_x509_certificate(a["cert"].encode()),
-                a.get("keep_until"),
-            )
-            for a in data["x509"]
-        ]
-        self._jwt = [
-            JwtAuthority(
-                _load_key(a["key"]), a["kid"], a["not_after"], a["rotate_at"], a.get("keep_until")
-            )
-            for a in data["jwt"]
-        ]
+        try:
+            data = json.loads(path.read_text())
+            found_domain = data.get("trust_domain")
+        except (OSError, ValueError, AttributeError) as exc:
+            reason = type(exc).__name__
+            raise ConfigError(f"{path} is not readable identity state ({reason})") from None
+        if found_domain != self._trust_domain:
+            raise ConfigError(f"{path} belongs to trust domain {found_domain!r}")
+        try:
+            self._x509 = [
+                X509Authority(
+                    _load_key(a["key"]),
+                    x509.load_pem_x509_certificate(a["cert"].encode()),
+                    a.get("keep_until"),
+                )
+                for a in data["x509"]
+            ]
+            self._jwt = [
+                JwtAuthority(
+                    _load_key(a["key"]),
+                    a["kid"],
+                    a["not_after"],
+                    a["rotate_at"],
+                    a.get("keep_until"),
+                )
+                for a in data["jwt"]
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # The type only: a parser's message could quote key material.
+            raise ConfigError(f"{path} holds a damaged authority ({type(exc).__name__})") from None
         if not self._x509 or not self._jwt:
-            raise ValueError(f"{path} holds no authority")
+            raise ConfigError(f"{path} holds no authority")
 
     def _save(self) -> None:
         data = {

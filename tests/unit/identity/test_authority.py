@@ -71,3 +71,15 @@ def test_persisted_file_holds_no_world_readable_key(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "authorities.json").read_text())
     assert "PRIVATE KEY" in data["x509"][0]["key"]
     assert stat.S_IMODE((tmp_path / "authorities.json").stat().st_mode) & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "content", ["{broken", "[]", '{"trust_domain": "hexr.local"}',
+                '{"trust_domain": "hexr.local", "x509": [{"key": "x", "cert": "y"}], "jwt": []}'],
+)
+def test_damaged_state_is_a_config_error_naming_the_file(tmp_path: Path, content: str) -> None:
+    from hexr.errors import ConfigError
+
+    (tmp_path / "authorities.json").write_text(content)
+    with pytest.raises(ConfigError, match=r"authorities\.json"):
+        _make(tmp_path)
