@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from hexr.errors import ConfigError
 
 __all__ = ["Authorities", "JwtAuthority", "X509Authority", "key_usage"]
 
+_log = logging.getLogger("hexr_identity.authority")
 _STATE_FILE = "authorities.json"
 _CA_BACKDATE_SECONDS = 30.0
 """CA certificates start a little in the past to absorb clock skew between hosts."""
@@ -152,6 +154,7 @@ class Authorities:
         self._lock = threading.Lock()
         self._x509: list[X509Authority] = []
         self._jwt: list[JwtAuthority] = []
+        self._unsaved = False
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self._dir, 0o700)
         self._load()
@@ -220,8 +223,15 @@ class Authorities:
             if len(kept_x) != len(self._x509) or len(kept_j) != len(self._jwt):
                 self._x509, self._jwt = kept_x, kept_j
                 changed = True
-            if changed:
-                self._save()
+            if changed or self._unsaved:
+                try:
+                    self._save()
+                    self._unsaved = False
+                except OSError as exc:
+                    # The new authorities sign already, so the change is still announced
+                    # (streams must push the bundle); the save is retried next round.
+                    self._unsaved = True
+                    _log.warning("cannot persist the authorities, will retry: %s", exc.strerror)
             return changed
 
     # --- creation and persistence -----------------------------------------------------

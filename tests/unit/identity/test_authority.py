@@ -83,3 +83,23 @@ def test_damaged_state_is_a_config_error_naming_the_file(tmp_path: Path, content
     (tmp_path / "authorities.json").write_text(content)
     with pytest.raises(ConfigError, match=r"authorities\.json"):
         _make(tmp_path)
+
+
+def test_rotation_is_announced_even_when_saving_fails_and_saved_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hexr_identity._authority as module
+
+    auth = _make(tmp_path)
+    rotated_at = max(auth.x509.rotate_at, auth.jwt.rotate_at)
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module.os, "replace", disk_full)
+        # The new CA and JWT key already sign: streams must be told (True), not skipped.
+        assert auth.maintain(rotated_at + 0.1) is True
+    assert _make(tmp_path).x509.der != auth.x509.der  # not on disk yet
+    assert auth.maintain(rotated_at + 0.2) is False  # nothing new to announce...
+    assert _make(tmp_path).x509.der == auth.x509.der  # ...but the save was retried
