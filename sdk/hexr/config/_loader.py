@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 MAX_CONFIG_BYTES = 1 << 20
+MAX_SECTION_NODES = 10_000
+MAX_SECTION_DEPTH = 16
 _PLATFORM = "local platform (platform.json)"
 SECTION = "observability"
 
@@ -165,7 +167,29 @@ def _read_section(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: {SECTION}: must be a mapping")
+    if not _bounded(section):
+        raise ConfigError(f"{path}: {SECTION}: too large or too deeply nested")
     return section
+
+
+def _bounded(section: dict[str, Any]) -> bool:
+    """Whether the section stays within the node and depth limits.
+
+    YAML aliases let a 1 KB file stand for an exponentially large (or self-containing)
+    tree, which every later walk would follow; count nodes as the walks would see them.
+    """
+    budget = MAX_SECTION_NODES
+    stack: list[tuple[Any, int]] = [(section, 0)]
+    while stack:
+        node, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > MAX_SECTION_DEPTH:
+            return False
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return True
 
 
 def _record(node: Any, at: FieldPath, source: str, sources: dict[FieldPath, str]) -> None:

@@ -469,3 +469,32 @@ def test_enumerations_are_case_insensitive(home: Path) -> None:
     ))
     assert (cfg.tracing.exporter, cfg.tracing.protocol) == ("console", "http/protobuf")
     assert (cfg.logging.level, cfg.logging.format) == ("WARNING", "json")
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = ["a0: &a0 {k: v}"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} {{p: *a{i - 1}, q: *a{i - 1}, r: *a{i - 1}, s: *a{i - 1}}}")
+    return "observability:\n  metrics:\n    const_labels:\n" + "".join(
+        f"      {line}\n" for line in lines
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        _alias_bomb(20),  # ~10^12 nodes behind a 1 KB file, through YAML aliases
+        "observability: &loop\n  metrics: *loop\n",  # a section that contains itself
+    ],
+)
+def test_a_section_that_expands_without_bound_is_refused(
+    tmp_path: Path, home: Path, content: str
+) -> None:
+    import time
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(content)
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="too large or too deeply nested"):
+        load_observability_config(path, _env(home))
+    assert time.monotonic() - started < 2
