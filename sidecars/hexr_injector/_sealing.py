@@ -7,6 +7,7 @@ never leaves the injector's state directory (mode 0600).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -39,14 +40,10 @@ class SealingKeys:
         """
         path = state_dir / "sealing.key"
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            if path.stat().st_mode & 0o077:
-                raise ConfigError(f"{path} must not be readable by group or others") from None
-            return cls(path.read_bytes())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(_KEY_BYTES))
+        if not path.exists():
+            _create_secret(path)
+        if path.stat().st_mode & 0o077:
+            raise ConfigError(f"{path} must not be readable by group or others")
         return cls(path.read_bytes())
 
     def for_identity(self, spiffe_id: str) -> bytes:
@@ -54,3 +51,20 @@ class SealingKeys:
         info = _INFO + spiffe_id.encode()
         hkdf = HKDF(algorithm=hashes.SHA256(), length=_KEY_BYTES, salt=None, info=info)
         return hkdf.derive(self._master)
+
+
+def _create_secret(path: Path) -> None:
+    # Written whole under a private temporary name, then linked into place: a crash never
+    # leaves a short file that would stop every later start, and when two injectors start
+    # at once the first link wins and both read the same secret.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(_KEY_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
