@@ -53,7 +53,6 @@ ATTR_GENAI_COMPLETION = "gen_ai.completion"
 ATTR_ERROR_TYPE = "error.type"
 ATTR_LLM_STREAMING = "hexr.llm.streaming"
 ATTR_LLM_TIME_TO_FIRST_CHUNK = "hexr.llm.time_to_first_chunk"
-EVENT_LLM_FIRST_CHUNK = "hexr.llm.first_chunk"
 
 # Guard results on the hexr.llm.chat span (set by hexr.guard through the LLM hooks).
 ATTR_GUARD_PROMPT_BLOCKED = "hexr.guard.prompt_blocked"
