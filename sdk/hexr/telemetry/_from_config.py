@@ -7,6 +7,7 @@ OpenTelemetry pipeline. Explicit keyword arguments win over the config.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from hexr.config import ObservabilityConfig
@@ -32,12 +33,16 @@ def _sampler(rate: float) -> Sampler:
 
 
 def _zipkin_factory(endpoint: str, timeout_s: float) -> Any:
+    # Imported now, so a missing extra fails at start rather than at the first export.
+    try:
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+    except ImportError as exc:
+        raise ImportError(ZIPKIN_INSTALL_HINT) from exc
+    # Whole seconds, rounded up: the exporter reads 0 as "use its 10 s default".
+    timeout = math.ceil(timeout_s)
+
     def build(settings: TelemetrySettings) -> SpanExporter:
-        try:
-            from opentelemetry.exporter.zipkin.json import ZipkinExporter
-        except ImportError as exc:
-            raise ImportError(ZIPKIN_INSTALL_HINT) from exc
-        exporter: SpanExporter = ZipkinExporter(endpoint=endpoint, timeout=int(timeout_s))
+        exporter: SpanExporter = ZipkinExporter(endpoint=endpoint, timeout=timeout)
         return exporter
 
     return build
@@ -79,10 +84,7 @@ def settings_from_config(config: ObservabilityConfig, **kwargs: Any) -> Telemetr
             values["traces_exporter"] = "console"
         elif tracing.exporter == "zipkin":
             assert endpoint is not None  # noqa: S101 (the model requires it when enabled)
-            # Fail at start, not at the first export, when the extra is missing.
-            factory = _zipkin_factory(endpoint, tracing.timeout_s)
-            factory(TelemetrySettings())
-            values["span_exporter_factory"] = factory
+            values["span_exporter_factory"] = _zipkin_factory(endpoint, tracing.timeout_s)
         else:
             values["traces_exporter"] = "otlp-grpc" if tracing.protocol == "grpc" else "otlp-http"
             values["otlp_endpoint"] = endpoint

@@ -102,6 +102,18 @@ def test_zipkin_builds_its_exporter(tmp_path: Path) -> None:
     assert type(exporter).__name__ == "ZipkinExporter"
 
 
+@pytest.mark.parametrize(("timeout", "expected"), [("0.5", 1), ("2", 2), ("2.5", 3)])
+def test_zipkin_keeps_a_short_export_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timeout: str, expected: int
+) -> None:
+    # The Zipkin exporter takes whole seconds and reads 0 as "use the 10 s default".
+    monkeypatch.delenv("OTEL_EXPORTER_ZIPKIN_TIMEOUT", raising=False)
+    settings = _settings(tmp_path, HEXR_TRACING_EXPORTER="zipkin", HEXR_TRACING_TIMEOUT=timeout)
+    assert settings.span_exporter_factory is not None
+    exporter = settings.span_exporter_factory(settings)
+    assert exporter.timeout == expected
+
+
 def test_zipkin_without_extra_fails_at_start_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
