@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -75,9 +76,10 @@ class Credential:
         required = ("access_key_id", "secret_access_key") if kind == "aws" else ("token",)
         if any(name not in clean for name in required):
             raise CredentialError(f"{kind} credential payload misses a required field")
-        if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+        expiry = _finite_time(expires_at)
+        if expiry is None:
             raise CredentialError("credential payload has no expiry")
-        return cls(kind=kind, values=clean, expires_at=float(expires_at))
+        return cls(kind=kind, values=clean, expires_at=expiry)
 
     @classmethod
     def from_json(cls, raw: bytes) -> Credential:
@@ -91,6 +93,17 @@ class Credential:
         except ValueError as exc:
             raise CredentialError("credential payload is not JSON") from exc
         return cls.from_mapping(data)
+
+
+def _finite_time(value: Any) -> float | None:
+    # Infinity (JSON's Infinity, 1e400, a huge integer) would be cached forever, NaN never.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Lookup(NamedTuple):

@@ -119,6 +119,15 @@ def test_403_is_policy_denied(injector: Injectorish) -> None:
         (200, {"credential": {"kind": "magic", "values": {}, "expires_at": 1}}, "unknown kind"),
         (200, {"credential": {"kind": "token", "values": {}, "expires_at": 1}}, "misses"),
         (200, {"credential": {"kind": "token", "values": {"token": "x"}}}, "no expiry"),
+        # JSON's Infinity / NaN (and 1e400) would cache forever, or never, and break L2's TTL.
+        (200, b'{"credential": {"kind": "token", "values": {"token": "x"}, "expires_at": '
+              b"Infinity}}", "no expiry"),
+        (200, b'{"credential": {"kind": "token", "values": {"token": "x"}, "expires_at": '
+              b"NaN}}", "no expiry"),
+        (200, b'{"credential": {"kind": "token", "values": {"token": "x"}, "expires_at": '
+              b"1e400}}", "no expiry"),
+        (200, b'{"credential": {"kind": "token", "values": {"token": "x"}, "expires_at": 1'
+              + b"0" * 400 + b"}}", "no expiry"),
         (200, {**GOOD, "sealing_key": "short"}, "sealing key"),
         (200, {"credential": GOOD["credential"], "pad": "x" * 70000}, "too large"),
         (200, b"[" * 5000, "not a JSON object"),  # nested past the decoder's limit
