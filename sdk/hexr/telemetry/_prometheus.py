@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import threading
 import time
 import urllib.request
@@ -81,12 +82,27 @@ class MetricsServer:
     def url(self) -> str:
         """Full URL of the metrics endpoint."""
         host = str(self._server.server_address[0])
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 address in a URL
         return f"http://{host}:{self.port}{self.path}"
 
     def close(self) -> None:
         """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+def _server_class(host: str, port: int) -> type[ThreadingWSGIServer]:
+    """The WSGI server class for ``host``'s address family (the base one is IPv4 only)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family = infos[0][0]
+    if family == socket.AF_INET:
+        return ThreadingWSGIServer
+
+    class _Server(ThreadingWSGIServer):
+        address_family = family
+
+    return _Server
 
 
 def serve_metrics(registry: CollectorRegistry, settings: TelemetrySettings) -> MetricsServer | None:
@@ -100,7 +116,7 @@ def serve_metrics(registry: CollectorRegistry, settings: TelemetrySettings) -> M
             settings.metrics_host,
             settings.metrics_port or 0,
             app,
-            ThreadingWSGIServer,
+            _server_class(settings.metrics_host, settings.metrics_port or 0),
             handler_class=_QuietHandler,
         )
     except OSError as exc:

@@ -108,3 +108,24 @@ def test_an_idle_connection_to_metrics_is_closed(monkeypatch: pytest.MonkeyPatch
             assert idle.recv(1024) == b""  # closed by the server, not by our timeout
     finally:
         server.close()
+
+
+def test_metrics_can_be_served_on_an_ipv6_address() -> None:
+    # metrics.host accepts IPv6 addresses (e.g. "::" on dual-stack clusters).
+    import httpx
+    from prometheus_client import CollectorRegistry, Counter
+
+    from hexr.telemetry import TelemetrySettings
+    from hexr.telemetry._prometheus import serve_metrics
+
+    registry = CollectorRegistry()
+    Counter("hexr_test_v6", "test", registry=registry).inc()
+    server = serve_metrics(registry, TelemetrySettings(metrics_port=0, metrics_host="::1"))
+    assert server is not None
+    try:
+        assert server.url == f"http://[::1]:{server.port}/metrics"
+        response = httpx.get(server.url, timeout=5)
+        assert response.status_code == 200
+        assert "hexr_test_v6_total 1.0" in response.text
+    finally:
+        server.close()
