@@ -389,6 +389,9 @@ class LLMCall:
         self._done = True
         elapsed = perf_counter() - self.started
         tel, labels, result, span = self.tel, self.labels, self.result, self.span
+        # Counts come from the provider unvalidated: only a non-negative int is counted.
+        result.input_tokens = _count(result.input_tokens)
+        result.output_tokens = _count(result.output_tokens)
         inst = tel.inst
         labels.calls.add(1)
         inst.llm_call_duration.record(elapsed, labels.base)
@@ -444,6 +447,10 @@ def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
     if capture_content and result.text is not None:
         attrs[n.ATTR_GENAI_COMPLETION] = _scrub("".join(result.text)[:CONTENT_LIMIT])
     span.set_attributes(attrs)  # one lock and validation pass for all of them
+
+
+def _count(value: object) -> int | None:
+    return value if type(value) is int and value >= 0 else None
 
 
 def _env_capture() -> bool:

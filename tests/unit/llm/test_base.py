@@ -48,3 +48,17 @@ def test_derived_clients_share_the_clients_telemetry(provider: str) -> None:
     assert type(derived) is type(client)
     assert tel_of(derived) is tel_of(client)
     assert tel_of(copied) is tel_of(client)
+
+
+@pytest.mark.parametrize("bogus", ["12", -3, float("-inf"), float("nan"), 2.5, True])
+def test_a_bogus_usage_block_neither_raises_nor_corrupts_counters(bogus: object) -> None:
+    # OpenAI-compatible servers vary; the SDKs build responses without validation, so a
+    # usage count can be anything. The caller's successful call must still succeed.
+    from types import SimpleNamespace
+
+    tel = LLMTelemetry(OpenAIAdapter())
+    call = tel.start({"model": "bogus-usage-probe"}, stream=False)
+    before = (call.labels.input_tokens.value, call.labels.output_tokens.value)
+    usage = SimpleNamespace(prompt_tokens=bogus, completion_tokens=bogus)
+    call.on_response(SimpleNamespace(id="r", model="bogus-usage-probe", choices=[], usage=usage))
+    assert (call.labels.input_tokens.value, call.labels.output_tokens.value) == before
