@@ -102,9 +102,9 @@ def _clamp(tokens: int) -> int:
     # Usage blocks come from the provider: anything not a sane count counts as zero.
     if isinstance(tokens, bool) or not isinstance(tokens, int | float):
         return 0
-    if tokens != tokens:  # NaN
+    if tokens != tokens or tokens <= 0:  # NaN, negative, -inf
         return 0
-    return max(0, min(int(min(tokens, MAX_TOKENS)), MAX_TOKENS))
+    return min(int(min(tokens, MAX_TOKENS)), MAX_TOKENS)
 
 
 def _read(path: Path) -> bytes:

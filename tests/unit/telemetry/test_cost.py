@@ -56,7 +56,9 @@ def test_unknown_models_are_not_guessed(table: PriceTable, model: str) -> None:
     assert table.cost(model, 10, 10) is None
 
 
-@pytest.mark.parametrize("bogus", ["12", None, float("nan"), float("inf"), True, [3]])
+@pytest.mark.parametrize(
+    "bogus", ["12", None, float("nan"), float("inf"), float("-inf"), True, [3]]
+)
 def test_bogus_token_counts_count_as_zero_or_the_cap(table: PriceTable, bogus: object) -> None:
     cost = table.cost("gpt-4o", bogus, 0)  # type: ignore[arg-type]
     assert cost in (Decimal(0), table.cost("gpt-4o", 10**9, 0))
