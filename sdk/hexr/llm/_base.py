@@ -389,9 +389,12 @@ class LLMCall:
         self._done = True
         elapsed = perf_counter() - self.started
         tel, labels, result, span = self.tel, self.labels, self.result, self.span
-        # Counts come from the provider unvalidated: only a non-negative int is counted.
+        # Usage and model come from the provider unvalidated: only a non-negative int is
+        # counted, and only a string model prices the call.
         result.input_tokens = _count(result.input_tokens)
         result.output_tokens = _count(result.output_tokens)
+        if not isinstance(result.response_model, str):
+            result.response_model = None
         inst = tel.inst
         labels.calls.add(1)
         inst.llm_call_duration.record(elapsed, labels.base)

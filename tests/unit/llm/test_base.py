@@ -62,3 +62,16 @@ def test_a_bogus_usage_block_neither_raises_nor_corrupts_counters(bogus: object)
     usage = SimpleNamespace(prompt_tokens=bogus, completion_tokens=bogus)
     call.on_response(SimpleNamespace(id="r", model="bogus-usage-probe", choices=[], usage=usage))
     assert (call.labels.input_tokens.value, call.labels.output_tokens.value) == before
+
+
+@pytest.mark.parametrize("field", ["id", "model"])
+def test_an_odd_response_id_or_model_does_not_fail_the_call(field: str) -> None:
+    from types import SimpleNamespace
+
+    tel = LLMTelemetry(OpenAIAdapter())
+    call = tel.start({"model": "gpt-4o-mini"}, stream=False)
+    usage = SimpleNamespace(prompt_tokens=10, completion_tokens=5)
+    response = {"id": "r", "model": "gpt-4o-mini", "choices": [], "usage": usage}
+    response[field] = {"unexpected": ["shape"]}
+    call.on_response(SimpleNamespace(**response))
+    assert call.labels.input_tokens.value >= 10  # still counted, priced by the request
