@@ -111,10 +111,13 @@ class CredentialService:
             InjectorError: any refusal or failure, mapped to a status by `ERROR_TABLE`.
         """
         stages = stage_recorder()
-        # The SDK would record the exception chain verbatim, and a provider's own error (the
-        # cause of ProviderFailed) can quote a key or token: record it scrubbed instead.
+        # The SDK would record the exception chain and status verbatim, and a provider's own
+        # error (the cause of ProviderFailed) can quote a key or token: record it scrubbed.
         with _tracer.start_as_current_span(
-            SPAN_CREDENTIAL_EXCHANGE, context=parent, record_exception=False
+            SPAN_CREDENTIAL_EXCHANGE,
+            context=parent,
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
             provider_name, service, status = "none", "unknown", "error"
             caller_id = "unauthenticated"

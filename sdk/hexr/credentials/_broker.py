@@ -167,7 +167,9 @@ class CredentialBroker:
         recorder = _Recorder()
         # Failures are recorded scrubbed (record_error), not by the SDK: the chain under a
         # CredentialError is another library's error text, which can quote a token.
-        with _tracer.start_as_current_span(SPAN_CACHE_LOOKUP, record_exception=False) as span:
+        with _tracer.start_as_current_span(
+            SPAN_CACHE_LOOKUP, record_exception=False, set_status_on_exception=False
+        ) as span:
             span.set_attribute("tier", tier)
             span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
             span.set_attribute(ATTR_TENANT, self.tenant)

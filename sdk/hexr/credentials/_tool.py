@@ -136,8 +136,11 @@ class _ToolCall:
 
     def __enter__(self) -> _ToolCall:
         self._start = time.perf_counter()
-        # Exceptions are recorded scrubbed in __exit__, not verbatim by the SDK.
-        self._scope = _tracer.start_as_current_span(SPAN_TOOL_INVOKE, record_exception=False)
+        # Exceptions (event and status) are recorded scrubbed in __exit__; the SDK would
+        # put the raw message in the status description.
+        self._scope = _tracer.start_as_current_span(
+            SPAN_TOOL_INVOKE, record_exception=False, set_status_on_exception=False
+        )
         self._span = self._scope.__enter__()
         self._span.set_attribute("service", self._service)
         self._span.set_attribute("region", self._region)

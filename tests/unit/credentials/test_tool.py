@@ -60,3 +60,36 @@ def test_failure_chain_reaches_tool_spans_scrubbed(credential_spans: Any) -> Non
         assert "RuntimeError" in str(events[0]["exception.stacktrace"])
         dumped = json.dumps(events) + str(span.status.description)
         assert leaked not in dumped, span.name
+
+
+def test_tool_span_status_is_scrubbed_when_a_client_library_error_escapes(
+    credential_spans: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from opentelemetry.trace import StatusCode
+
+    from hexr.credentials import _clients
+    from hexr.credentials._model import Credential, Lookup
+
+    leaked = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.c2lnbmF0dXJlLWJ5dGVz"
+
+    class CachedBroker:
+        spiffe_id = "spiffe://hexr.local/agent/acme/bot/main"
+        tenant = "acme"
+
+        def lookup(self, service: str, region: str) -> Lookup:
+            return Lookup(Credential("token", {"token": "t"}, time.time() + 3600), "L1")
+
+    def broken_client(*args: Any, **kwargs: Any) -> Any:
+        # A client library's own error, quoting the header it refused.
+        raise ValueError(f"invalid header value 'Bearer {leaked}'")
+
+    monkeypatch.setattr(_clients, "build_httpx_client", broken_client)
+    with pytest.raises(ValueError, match="invalid header"):
+        hexr_tool("leaky-api", broker=CachedBroker())  # type: ignore[arg-type]
+    (span,) = [s for s in credential_spans.get_finished_spans()
+               if s.name == "hexr.tool.invoke"
+               and (s.attributes or {}).get("service") == "leaky-api"]
+    assert span.status.status_code is StatusCode.ERROR
+    assert leaked not in str(span.status.description)
