@@ -325,36 +325,23 @@ def _span_exporter(settings: TelemetrySettings) -> SpanExporter | None:
     return None
 
 
+# Bucket boundaries of Hexr's histograms (the SDK's defaults are for milliseconds).
+_HISTOGRAM_BUCKETS: dict[str, Sequence[float]] = {
+    n.METRIC_GENAI_TOKEN_USAGE: n.GENAI_TOKEN_USAGE_BUCKETS,
+    n.METRIC_GENAI_OPERATION_DURATION: n.GENAI_OPERATION_DURATION_BUCKETS,
+    n.METRIC_STAGE_DURATION: n.STAGE_DURATION_BUCKETS,
+    n.METRIC_AGENT_SESSION_STEPS: n.SESSION_STEPS_BUCKETS,
+    n.METRIC_AGENT_DURATION: n.DURATION_BUCKETS_S,
+    n.METRIC_LLM_CALL_DURATION: n.DURATION_BUCKETS_S,
+    n.METRIC_LLM_TIME_TO_FIRST_CHUNK: n.DURATION_BUCKETS_S,
+}
+
+
 def _views(settings: TelemetrySettings) -> list[View]:
     views = [
-        View(
-            instrument_name=n.METRIC_GENAI_TOKEN_USAGE,
-            aggregation=ExplicitBucketHistogramAggregation(n.GENAI_TOKEN_USAGE_BUCKETS),
-        ),
-        View(
-            instrument_name=n.METRIC_GENAI_OPERATION_DURATION,
-            aggregation=ExplicitBucketHistogramAggregation(n.GENAI_OPERATION_DURATION_BUCKETS),
-        ),
-        View(
-            instrument_name=n.METRIC_STAGE_DURATION,
-            aggregation=ExplicitBucketHistogramAggregation(n.STAGE_DURATION_BUCKETS),
-        ),
-        View(
-            instrument_name=n.METRIC_AGENT_SESSION_STEPS,
-            aggregation=ExplicitBucketHistogramAggregation(n.SESSION_STEPS_BUCKETS),
-        ),
+        View(instrument_name=name, aggregation=ExplicitBucketHistogramAggregation(buckets))
+        for name, buckets in _HISTOGRAM_BUCKETS.items()
     ]
-    views.extend(
-        View(
-            instrument_name=name,
-            aggregation=ExplicitBucketHistogramAggregation(n.DURATION_BUCKETS_S),
-        )
-        for name in (
-            n.METRIC_AGENT_DURATION,
-            n.METRIC_LLM_CALL_DURATION,
-            n.METRIC_LLM_TIME_TO_FIRST_CHUNK,
-        )
-    )
     views.extend(settings.views)
     return views
 

@@ -62,3 +62,22 @@ def test_otlp_grpc_transport_security(
         assert exporter._insecure is insecure  # type: ignore[attr-defined]
     finally:
         exporter.shutdown()
+
+
+def test_every_hexr_histogram_gets_its_bucket_view() -> None:
+    from hexr.telemetry import _names as n
+    from hexr.telemetry._setup import _views
+
+    def bounds(view: object) -> tuple[float, ...]:
+        return tuple(view._aggregation._boundaries)  # type: ignore[attr-defined]
+
+    views = {v._instrument_name: bounds(v) for v in _views(TelemetrySettings())}  # type: ignore[attr-defined]
+    assert views == {
+        n.METRIC_GENAI_TOKEN_USAGE: n.GENAI_TOKEN_USAGE_BUCKETS,
+        n.METRIC_GENAI_OPERATION_DURATION: n.GENAI_OPERATION_DURATION_BUCKETS,
+        n.METRIC_STAGE_DURATION: n.STAGE_DURATION_BUCKETS,
+        n.METRIC_AGENT_SESSION_STEPS: n.SESSION_STEPS_BUCKETS,
+        n.METRIC_AGENT_DURATION: n.DURATION_BUCKETS_S,
+        n.METRIC_LLM_CALL_DURATION: n.DURATION_BUCKETS_S,
+        n.METRIC_LLM_TIME_TO_FIRST_CHUNK: n.DURATION_BUCKETS_S,
+    }
