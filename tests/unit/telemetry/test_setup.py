@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
-from hexr.telemetry import get_tracer
+from hexr.telemetry import TelemetrySettings, get_tracer
 from tests.fixtures.otel import OtelCapture
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -368,3 +369,50 @@ def test_exit_is_bounded_with_a_dead_collector() -> None:
     assert out["pending"] > 1000
     assert time.monotonic() - started < 5
 
+
+@pytest.mark.parametrize(
+    ("endpoint", "env_insecure", "insecure"),
+    [
+        ("http://collector:4317", None, True),
+        ("https://collector:4317", None, False),
+        # A bare host:port is TLS unless OTEL_EXPORTER_OTLP_INSECURE says otherwise (the
+        # OTLP exporter's rule): the export headers are usually credentials.
+        ("collector.example:4317", None, False),
+        ("collector.example:4317", "true", True),
+    ],
+)
+def test_otlp_grpc_transport_security(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, env_insecure: str | None, insecure: bool
+) -> None:
+    from hexr.telemetry._setup import _span_exporter
+
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_INSECURE", raising=False)
+    if env_insecure is not None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", env_insecure)
+    exporter = _span_exporter(
+        TelemetrySettings(traces_exporter="otlp-grpc", otlp_endpoint=endpoint)
+    )
+    assert exporter is not None
+    try:
+        assert exporter._insecure is insecure  # type: ignore[attr-defined]
+    finally:
+        exporter.shutdown()
+
+
+def test_every_hexr_histogram_gets_its_bucket_view() -> None:
+    from hexr.telemetry import _names as n
+    from hexr.telemetry._setup import _views
+
+    def bounds(view: object) -> tuple[float, ...]:
+        return tuple(view._aggregation._boundaries)  # type: ignore[attr-defined]
+
+    views = {v._instrument_name: bounds(v) for v in _views(TelemetrySettings())}
+    assert views == {
+        n.METRIC_GENAI_TOKEN_USAGE: n.GENAI_TOKEN_USAGE_BUCKETS,
+        n.METRIC_GENAI_OPERATION_DURATION: n.GENAI_OPERATION_DURATION_BUCKETS,
+        n.METRIC_STAGE_DURATION: n.STAGE_DURATION_BUCKETS,
+        n.METRIC_AGENT_SESSION_STEPS: n.SESSION_STEPS_BUCKETS,
+        n.METRIC_AGENT_DURATION: n.DURATION_BUCKETS_S,
+        n.METRIC_LLM_CALL_DURATION: n.DURATION_BUCKETS_S,
+        n.METRIC_LLM_TIME_TO_FIRST_CHUNK: n.DURATION_BUCKETS_S,
+    }
