@@ -8,17 +8,21 @@ zero-config on a developer machine after ``hexr dev up``.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 
 from hexr import _env
+from hexr.errors import ConfigError
 
 __all__ = [
     "DEFAULT_TRUST_DOMAIN",
+    "check_bearer_url",
     "default_home",
     "platform_file",
     "published_env",
@@ -70,3 +74,31 @@ def resolve_endpoint(name: str, default: str | None = None) -> str | None:
     if value:
         return value
     return published_env().get(name, default)
+
+
+def check_bearer_url(url: str, name: str) -> str:
+    """``url`` when it may carry a bearer credential (a JWT-SVID): https, or http on loopback.
+
+    Plain http off the machine would hand the agent's identity token to anyone on the path;
+    the local platform's endpoints are loopback, so they stay plain.
+
+    Raises:
+        ConfigError: ``url`` is not http(s), or is plain http to another host; names ``name``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return url
+    if parts.scheme == "http":
+        raise ConfigError(f"{name} must use https for a non-loopback host (JWT-SVIDs travel on it)")
+    raise ConfigError(f"{name} must be an http(s) URL")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

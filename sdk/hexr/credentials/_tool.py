@@ -52,7 +52,7 @@ def default_broker() -> CredentialBroker:
 
 
 def _build_default_broker() -> CredentialBroker:
-    from hexr._settings import resolve_endpoint
+    from hexr._settings import check_bearer_url, resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
     from hexr.credentials._exchange import InjectorClient, injector_audience
     from hexr.credentials._shared import SealedStore
@@ -60,6 +60,7 @@ def _build_default_broker() -> CredentialBroker:
     url = resolve_endpoint(_env.HEXR_INJECTOR_URL)
     if not url:
         raise ConfigError(f"{_env.HEXR_INJECTOR_URL} is not set and no local platform runs")
+    check_bearer_url(url, _env.HEXR_INJECTOR_URL)
     # Deferred: identity pulls in grpc, which `import hexr` must not load.
     from hexr.identity import authorize_id, default_source
 

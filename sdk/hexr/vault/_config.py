@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from hexr import _env
-from hexr._settings import resolve_endpoint
+from hexr._settings import check_bearer_url, resolve_endpoint
 from hexr.errors import ConfigError
 from hexr.vault._layout import DEFAULT_AUDIENCE
 
@@ -42,8 +42,7 @@ class VaultConfig:
             raise ConfigError(
                 f"{_env.HEXR_VAULT_ADDR} is not set and no local platform publishes a vault"
             )
-        if not addr.startswith(("http://", "https://")):
-            raise ConfigError(f"{_env.HEXR_VAULT_ADDR} must be an http(s) URL")
+        check_bearer_url(addr, _env.HEXR_VAULT_ADDR)
         if verify is None:
             verify = os.environ.get(_env.HEXR_VAULT_CACERT) or True
         return cls(
