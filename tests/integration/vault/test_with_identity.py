@@ -101,6 +101,11 @@ def test_agent_reads_its_tenant_secret_with_no_token(
             assert hexr.vault.decrypt(hexr.vault.encrypt(TRANSIT_PLAIN)) == TRANSIT_PLAIN.encode()
         finally:
             hexr.vault.set_default_client(None)
+            # The OpenBao server is shared by the session: leave agents/bot as found, so
+            # tests that list it exactly do not depend on running before this one.
+            env.root().secrets.kv.v2.delete_metadata_and_all_versions(
+                "tenants/acme/agents/bot/out", mount_point="hexr-kv"
+            )
 
 
 def test_spawned_agent_process_reads_with_only_the_workload_socket(
