@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -37,6 +37,7 @@ __all__ = [
     "LLMTelemetry",
     "ProviderAdapter",
     "RequestAttributes",
+    "keep_messages",
 ]
 
 CONTENT_LIMIT = 8192
@@ -231,8 +232,20 @@ class LLMTelemetry:
                 self._labels[key] = found
         return found
 
-    def start(self, kwargs: Mapping[str, Any], stream: bool) -> LLMCall:
-        """Open the span for a call with request ``kwargs`` and run the request hooks."""
+    def keep_messages(self, kwargs: MutableMapping[str, Any]) -> None:
+        """Before the provider gets ``kwargs``, when hooks or content capture will read them.
+
+        For helpers that hand ``kwargs`` to the provider before `start` runs.
+        """
+        if self.hooks or global_hooks() or self.capture_content:
+            keep_messages(kwargs)
+
+    def start(self, kwargs: MutableMapping[str, Any], stream: bool) -> LLMCall:
+        """Open the span for a call with request ``kwargs`` and run the request hooks.
+
+        ``kwargs`` are the ones then passed to the provider: a one-shot ``messages``
+        iterable that hooks or content capture read is replaced by a list.
+        """
         # Before setup the environment defaults of __init__ stand: nothing to redo per call.
         if not self._configured and current_handle() is not None:
             self._configure()
@@ -240,6 +253,7 @@ class LLMTelemetry:
         hooks = self.hooks + extra if extra else self.hooks
         call = LLMCall(self, kwargs, stream, hooks)
         if hooks:
+            keep_messages(kwargs)
             messages = self.adapter.messages(kwargs)
             call.run_hooks("prompt", lambda hook, info: hook.before_request(info, messages))
         return call
@@ -267,7 +281,7 @@ class LLMCall:
     def __init__(
         self,
         tel: LLMTelemetry,
-        kwargs: Mapping[str, Any],
+        kwargs: MutableMapping[str, Any],
         stream: bool,
         hooks: tuple[LLMHooks, ...],
     ) -> None:
@@ -289,6 +303,7 @@ class LLMCall:
         if stream:
             attrs[n.ATTR_LLM_STREAMING] = True
         if tel.capture_content:
+            keep_messages(kwargs)
             attrs[n.ATTR_GENAI_PROMPT] = _clip(tel.adapter.messages(kwargs))
         span = tel.tracer.start_span(
             n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT, attributes=attrs
@@ -450,6 +465,17 @@ def _set_result(span: Span, result: CallResult, capture_content: bool) -> None:
     if capture_content and result.text is not None:
         attrs[n.ATTR_GENAI_COMPLETION] = _scrub("".join(result.text)[:CONTENT_LIMIT])
     span.set_attributes(attrs)  # one lock and validation pass for all of them
+
+
+def keep_messages(kwargs: MutableMapping[str, Any]) -> None:
+    """Replace a one-shot iterable of ``messages`` (the SDKs take any) by a list.
+
+    Reading it for a hook or for content capture would otherwise leave the provider an
+    exhausted iterator, and the request without messages.
+    """
+    messages = kwargs.get("messages")
+    if messages is not None and not isinstance(messages, list | tuple):
+        kwargs["messages"] = list(messages)
 
 
 def _count(value: object) -> int | None:

@@ -83,6 +83,7 @@ class AnthropicMessagesProxy(CreateProxy):
     def stream(self, *args: Any, **kwargs: Any) -> Any:
         """The provider's ``messages.stream`` manager; the call spans its ``with`` block."""
         tel = self._self_tel
+        tel.keep_messages(kwargs)  # the manager holds the request before the call starts
         manager = self.__wrapped__.stream(*args, **kwargs)
         return MessageStreamManagerProxy(manager, lambda: tel.start(kwargs, True))
 
@@ -93,6 +94,7 @@ class AsyncAnthropicMessagesProxy(AsyncCreateProxy):
     def stream(self, *args: Any, **kwargs: Any) -> Any:
         """The provider's ``messages.stream`` manager; the call spans its ``async with``."""
         tel = self._self_tel
+        tel.keep_messages(kwargs)  # the manager holds the request before the call starts
         manager = self.__wrapped__.stream(*args, **kwargs)
         return AsyncMessageStreamManagerProxy(manager, lambda: tel.start(kwargs, True))
 

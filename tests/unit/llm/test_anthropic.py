@@ -123,3 +123,25 @@ async def test_async_stream_helper(otel: OtelCapture, fake_llm: FakeLLM) -> None
     assert text == REPLY
     (span,) = otel.spans("hexr.llm.chat")
     assert (span.attributes or {})["gen_ai.usage.output_tokens"] == 7
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.prompts: list[object] = []
+
+    def before_request(self, call: object, messages: object) -> None:
+        self.prompts.append(messages)
+
+    def after_response(self, call: object, text: str) -> None:
+        return
+
+
+def test_stream_helper_with_hooks_keeps_generator_messages(fake_llm: FakeLLM) -> None:
+    seen = _Seen()
+    raw = anthropic.Anthropic(base_url=fake_llm.anthropic_base_url, api_key="k", max_retries=0)
+    client = hexr_llm(raw, hooks=[seen])
+    messages = (m for m in MESSAGES)
+    with client.messages.stream(model="claude-fake", max_tokens=100, messages=messages) as s:
+        text = "".join(s.text_stream)
+    assert text == REPLY
+    assert seen.prompts == [MESSAGES]

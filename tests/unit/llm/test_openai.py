@@ -367,3 +367,18 @@ def test_abandoned_stream_ends_its_span(otel: OtelCapture, client: openai.OpenAI
     gc.collect()
     (span,) = otel.spans("hexr.llm.chat")
     assert span.end_time is not None
+
+
+def test_hooks_do_not_consume_messages_given_as_a_generator(
+    fake_llm: FakeLLM, otel: OtelCapture
+) -> None:
+    # The SDK takes any iterable of messages; reading a one-shot one for the guard must
+    # leave the request its messages.
+    guard = RecordingGuard()
+    raw = openai.OpenAI(base_url=fake_llm.base_url, api_key="sk-test", max_retries=0)
+    client = hexr_llm(raw, hooks=[guard], capture_content=True)
+    resp = client.chat.completions.create(model=_model(), messages=(m for m in MESSAGES))
+    assert resp.choices[0].message.content == REPLY
+    assert guard.prompts == [MESSAGES]
+    (span,) = otel.spans("hexr.llm.chat")
+    assert "hi there" in str((span.attributes or {})["gen_ai.prompt"])
