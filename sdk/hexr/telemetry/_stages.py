@@ -33,15 +33,18 @@ class StageRecorder:
     """Records stage durations on spans and in the stage histogram (labels cached)."""
 
     def __init__(self, meter: Meter | None = None) -> None:
+        # Deferred: the record is an append; aggregation runs off the request's path. The
+        # Hexr meter's collections drain the queue already; only a caller's own meter needs
+        # its readers hooked up too.
+        own_meter = meter
         meter = meter or get_meter()
-        # Deferred: the record is an append; aggregation runs off the request's path.
         self._histogram = deferred_histogram(
             meter.create_histogram(
                 n.METRIC_STAGE_DURATION,
                 unit="s",
                 description="Time spent in one stage of a request, by component and stage.",
             ),
-            meter,
+            own_meter,
         )
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
