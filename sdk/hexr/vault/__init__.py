@@ -18,12 +18,13 @@ from hexr.vault._default import (
     put,
     set_default_client,
 )
-from hexr.vault._errors import SecretNotFound
+from hexr.vault._errors import LoginRefused, SecretNotFound, VaultUnavailable
 from hexr.vault._layout import VaultLayout
 from hexr.vault._secret import Secret
 
 __all__ = [
     "IdentityProvider",
+    "LoginRefused",
     "PolicyDenied",
     "Secret",
     "SecretNotFound",
@@ -32,6 +33,7 @@ __all__ = [
     "VaultError",
     "VaultLayout",
     "VaultPathError",
+    "VaultUnavailable",
     "decrypt",
     "default_client",
     "encrypt",
@@ -40,3 +42,10 @@ __all__ = [
     "put",
     "set_default_client",
 ]
+
+# Tracebacks and reprs name the public module, not the private one that defines a class.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
+        _value.__module__ = __name__
+del _name, _value

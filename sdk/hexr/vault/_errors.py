@@ -10,7 +10,14 @@ import requests
 
 from hexr.errors import HexrError, PolicyDenied, VaultError, VaultPathError
 
-__all__ = ["SecretNotFound", "display_addr", "error_reason", "translate_errors"]
+__all__ = [
+    "LoginRefused",
+    "SecretNotFound",
+    "VaultUnavailable",
+    "display_addr",
+    "error_reason",
+    "translate_errors",
+]
 
 
 class SecretNotFound(VaultError, LookupError):
@@ -34,18 +41,18 @@ def error_reason(exc: BaseException) -> str:
         return "denied"
     if isinstance(exc, SecretNotFound):
         return "not_found"
-    if isinstance(exc, _LoginRefused):
+    if isinstance(exc, LoginRefused):
         return "login_refused"
-    if isinstance(exc, _Unavailable):
+    if isinstance(exc, VaultUnavailable):
         return "unavailable"
     return "error"
 
 
-class _LoginRefused(VaultError):
+class LoginRefused(VaultError):
     """The vault refused this workload's JWT-SVID."""
 
 
-class _Unavailable(VaultError):
+class VaultUnavailable(VaultError):
     """The vault could not be reached or answered with a server error."""
 
 
@@ -65,12 +72,14 @@ def translate_errors(op: str, addr: str) -> Iterator[None]:
     except hvac.exceptions.InvalidPath as exc:
         raise SecretNotFound(f"vault {op}: no secret at that path") from exc
     except _UNAVAILABLE as exc:
-        raise _Unavailable(f"vault {op} failed: server unavailable ({type(exc).__name__})") from exc
+        raise VaultUnavailable(
+            f"vault {op} failed: server unavailable ({type(exc).__name__})"
+        ) from exc
     except hvac.exceptions.VaultError as exc:
         raise VaultError(f"vault {op} failed ({type(exc).__name__})") from exc
     except requests.exceptions.RequestException as exc:
         reason = f"cannot reach {display_addr(addr)} ({type(exc).__name__})"
-        raise _Unavailable(f"vault {op} failed: {reason}") from exc
+        raise VaultUnavailable(f"vault {op} failed: {reason}") from exc
 
 
 def display_addr(addr: str) -> str:
@@ -82,4 +91,4 @@ def display_addr(addr: str) -> str:
 
 def login_refused(message: str) -> VaultError:
     """The error for a refused login (bounded message from the server, never the JWT)."""
-    return _LoginRefused(message)
+    return LoginRefused(message)
