@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hexr import _env
@@ -104,38 +106,40 @@ def test_dev_run_keeps_operator_vault_tokens_from_the_agent(identity_service, tm
         assert name not in names
 
 
-def test_dev_up_then_run_with_the_platform_identity_component(tmp_path) -> None:
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != _env.SPIFFE_ENDPOINT_SOCKET}
-    env[_env.HEXR_HOME] = str(home)
-    env.pop(_env.HEXR_IDENTITY_REGISTRATION_SOCKET, None)
+@contextmanager
+def _local_platform(tmp_path: Path, component: str) -> Iterator[dict[str, str]]:
+    """``hexr dev up -c component`` in a private HEXR_HOME; yields the env to run hexr with.
+
+    Nothing of the caller's HEXR_*, vault or Workload API settings leaks in: the commands
+    must find everything through the platform they started.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HEXR_", "VAULT_", "BAO_")) and k != _env.SPIFFE_ENDPOINT_SOCKET
+    }
+    env[_env.HEXR_HOME] = str(tmp_path / "home")
     up = subprocess.run(
-        [HEXR, "dev", "up", "-c", "identity"], env=env, capture_output=True, timeout=90
+        [HEXR, "dev", "up", "-c", component], env=env, capture_output=True, timeout=90
     )
     try:
         assert up.returncode == 0, up.stdout.decode() + up.stderr.decode()
+        yield env
+    finally:
+        subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
+
+
+def test_dev_up_then_run_with_the_platform_identity_component(tmp_path) -> None:
+    with _local_platform(tmp_path, "identity") as env:
         out = subprocess.run(
-            [
-                HEXR,
-                "dev",
-                "run",
-                "--tenant",
-                "acme",
-                "--agent",
-                "local",
-                "--",
-                sys.executable,
-                "-c",
-                _PRINT_ID,
-            ],
+            [HEXR, "dev", "run", "--tenant", "acme", "--agent", "local", "--",
+             sys.executable, "-c", _PRINT_ID],
             env=env,
             capture_output=True,
             timeout=60,
         )
         assert out.returncode == 0, out.stderr.decode()
         assert out.stdout.decode().split()[1] == "spiffe://hexr.local/agent/acme/local/main"
-    finally:
-        subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
 
 
 _READ_SECRET = "import hexr.vault; print(hexr.vault.get('shared/db')['password'])"
@@ -143,18 +147,7 @@ _READ_SECRET = "import hexr.vault; print(hexr.vault.get('shared/db')['password']
 
 def test_dev_run_agent_reads_its_tenant_secret_with_no_token(tmp_path) -> None:
     """The documented local flow: up, seed as operator, run the agent; nothing else."""
-    home = tmp_path / "home"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("HEXR_", "VAULT_", "BAO_")) and k != _env.SPIFFE_ENDPOINT_SOCKET
-    }
-    env[_env.HEXR_HOME] = str(home)
-    up = subprocess.run(
-        [HEXR, "dev", "up", "-c", "openbao"], env=env, capture_output=True, timeout=90
-    )
-    try:
-        assert up.returncode == 0, up.stdout.decode() + up.stderr.decode()
+    with _local_platform(tmp_path, "openbao") as env:
         seeded = subprocess.run(
             [HEXR, "vault", "put", "acme", "shared/db", "password=e2e-pw-31337"],
             env=env,
@@ -180,5 +173,3 @@ def test_dev_run_agent_reads_its_tenant_secret_with_no_token(tmp_path) -> None:
         )
         assert other.returncode != 0
         assert b"e2e-pw-31337" not in other.stdout + other.stderr
-    finally:
-        subprocess.run([HEXR, "dev", "down"], env=env, capture_output=True, timeout=60)
