@@ -19,7 +19,7 @@ from hexr.credentials._telemetry import (
     track_cache,
 )
 from hexr.telemetry import get_tracer
-from hexr.telemetry._exceptions import record_error
+from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_CACHE_LOOKUP
 
 __all__ = ["CredentialBroker", "tenant_of"]
@@ -165,19 +165,14 @@ class CredentialBroker:
         attrs = TIER_ATTRS[tier]
         start = time.perf_counter()
         recorder = _Recorder()
-        # Failures are recorded scrubbed (record_error), not by the SDK: the chain under a
-        # CredentialError is another library's error text, which can quote a token.
-        with _tracer.start_as_current_span(
-            SPAN_CACHE_LOOKUP, record_exception=False, set_status_on_exception=False
-        ) as span:
+        # Failures are recorded scrubbed: the chain under a CredentialError is another
+        # library's error text, which can quote a token.
+        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP) as span:
             span.set_attribute("tier", tier)
             span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
             span.set_attribute(ATTR_TENANT, self.tenant)
             try:
                 yield recorder
-            except BaseException as exc:
-                record_error(span, exc)
-                raise
             finally:
                 elapsed = time.perf_counter() - start
                 span.set_attribute("hit", recorder.hit)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hexr import _env
 from hexr.errors import ConfigError
 from hexr.telemetry import get_tracer
+from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_TOOL_INVOKE
 
 if TYPE_CHECKING:
@@ -137,11 +138,8 @@ class _ToolCall:
 
     def __enter__(self) -> _ToolCall:
         self._start = time.perf_counter()
-        # Exceptions (event and status) are recorded scrubbed in __exit__; the SDK would
-        # put the raw message in the status description.
-        self._scope = _tracer.start_as_current_span(
-            SPAN_TOOL_INVOKE, record_exception=False, set_status_on_exception=False
-        )
+        # A failure reaching __exit__ is recorded scrubbed by the scope (event and status).
+        self._scope = scrubbed_span(_tracer, SPAN_TOOL_INVOKE)
         self._span = self._scope.__enter__()
         self._span.set_attribute("service", self._service)
         self._span.set_attribute("region", self._region)
@@ -181,8 +179,4 @@ class _ToolCall:
         attrs = {"service": self._service, "status": self._status}
         tool_invocations.add(1, attrs)
         tool_duration.record(time.perf_counter() - self._start, attrs)
-        if isinstance(exc_info[1], BaseException):
-            from hexr.telemetry._exceptions import record_error
-
-            record_error(self._span, exc_info[1])
         self._scope.__exit__(*exc_info)

@@ -8,10 +8,13 @@ the JSON logs use, and are bounded in size.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
-__all__ = ["record_error"]
+__all__ = ["record_error", "scrubbed_span"]
 
 
 def record_error(span: Span, error: BaseException, *, keep_status: bool = False) -> None:
@@ -47,3 +50,20 @@ def record_error(span: Span, error: BaseException, *, keep_status: bool = False)
     if keep_status and status is not None and status.status_code is StatusCode.ERROR:
         return
     span.set_status(Status(StatusCode.ERROR, name))
+
+
+@contextmanager
+def scrubbed_span(tracer: Tracer, name: str, **kwargs: Any) -> Iterator[Span]:
+    """``tracer.start_as_current_span(name)`` whose failure is recorded by `record_error`.
+
+    The SDK's own recording would store the exception text verbatim, as an event and as the
+    status description, so both are switched off and the scrubbed record replaces them.
+    """
+    with tracer.start_as_current_span(
+        name, record_exception=False, set_status_on_exception=False, **kwargs
+    ) as span:
+        try:
+            yield span
+        except BaseException as exc:
+            record_error(span, exc)
+            raise

@@ -22,7 +22,7 @@ import hvac
 import hvac.exceptions
 
 from hexr.errors import PolicyDenied, VaultError
-from hexr.telemetry._exceptions import record_error
+from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_VAULT_GET
 from hexr.vault import _telemetry as tel
 from hexr.vault._config import VaultConfig
@@ -265,22 +265,15 @@ class VaultClient:
             PolicyDenied: the server's policy does not let this workload read it.
             VaultError: login or transport failed.
         """
-        with self._measure("get"), tel.TRACER.start_as_current_span(
-            # The SDK's own recording stores the message and traceback verbatim.
-            SPAN_VAULT_GET, record_exception=False, set_status_on_exception=False
-        ) as span:
-            try:
-                tenant = self.tenant
-                if span.is_recording():
-                    span.set_attribute(ATTR_TENANT, tenant)
-                    span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
-                relative = normalize_path(path, tenant)  # a rejected path is not an attribute
-                if span.is_recording():
-                    span.set_attribute("path", relative)
-                return self._read(tenant, relative)
-            except BaseException as exc:
-                record_error(span, exc)
-                raise
+        with self._measure("get"), scrubbed_span(tel.TRACER, SPAN_VAULT_GET) as span:
+            tenant = self.tenant
+            if span.is_recording():
+                span.set_attribute(ATTR_TENANT, tenant)
+                span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
+            relative = normalize_path(path, tenant)  # a rejected path is not an attribute
+            if span.is_recording():
+                span.set_attribute("path", relative)
+            return self._read(tenant, relative)
 
     def _read(self, tenant: str, relative: str) -> Secret:
         response = self._call(

@@ -7,7 +7,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from hexr.logs._redact import MAX_STRING
-from hexr.telemetry._exceptions import record_error
+from hexr.telemetry._exceptions import record_error, scrubbed_span
 
 
 def _recorded(error: BaseException) -> dict[str, object]:
@@ -46,3 +46,21 @@ def test_an_exception_whose_str_raises_is_still_recorded() -> None:
     attrs = _recorded(_Unprintable())
     assert attrs["exception.type"] == f"{__name__}._Unprintable"
     assert "_Unprintable" in str(attrs["exception.message"])
+
+
+def test_scrubbed_span_records_one_scrubbed_event_and_status() -> None:
+    import pytest
+    from opentelemetry.trace import StatusCode
+
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.c2lnbmF0dXJlLWJ5dGVz"
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with pytest.raises(ValueError, match="Bearer"), scrubbed_span(provider.get_tracer("t"), "s"):
+        raise ValueError(f"bad header 'Bearer {token}'")
+    (span,) = exporter.get_finished_spans()
+    # Exactly the scrubbed record: the SDK's verbatim event and status are switched off.
+    assert [e.name for e in span.events] == ["exception"]
+    assert span.status.status_code is StatusCode.ERROR
+    assert token not in str(span.status.description)
+    assert token not in str(dict(span.events[0].attributes or {}))
