@@ -4,7 +4,7 @@
 transit keys, and per-agent ACL policies compiled from Rego rules (`AgentPathRules`).
 """
 
-from hexr_vault._acl import agent_policy, injector_policy
+from hexr_vault._acl import agent_policy, gateway_policy, injector_policy
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
 from hexr_vault._local import discover_issuer, enroll_agent, run_bootstrap
 from hexr_vault._operator import OperatorVault
@@ -25,6 +25,7 @@ __all__ = [
     "discover_issuer",
     "enroll_agent",
     "enroll_local_agent",
+    "gateway_policy",
     "injector_policy",
     "operator_client",
     "operator_token",

@@ -20,8 +20,14 @@ import hvac.exceptions
 from hexr.errors import ConfigError, IdentityError
 from hexr.identity import SpiffeId
 from hexr.vault._errors import translate_errors
-from hexr.vault._layout import DEFAULT_AUDIENCE, INJECTOR_SERVICE, VaultLayout, check_name
-from hexr_vault._acl import agent_policy, injector_policy
+from hexr.vault._layout import (
+    DEFAULT_AUDIENCE,
+    GATEWAY_SERVICE,
+    INJECTOR_SERVICE,
+    VaultLayout,
+    check_name,
+)
+from hexr_vault._acl import agent_policy, gateway_policy, injector_policy
 from hexr_vault._rules import AgentPathRules
 
 __all__ = ["JwtTrust", "VaultBootstrap"]
@@ -104,7 +110,7 @@ class VaultBootstrap:
     # --- top level ----------------------------------------------------------------------
 
     def bootstrap(self) -> list[str]:
-        """Mounts, JWT auth trusting the identity JWKS, and the injector's access."""
+        """Mounts, JWT auth trusting the identity JWKS, the injector's and the gateway's access."""
         with translate_errors("bootstrap", self._addr):
             changes = self._ensure_secrets_engine(
                 self._layout.kv_mount, "kv", {"version": "2"}
@@ -121,7 +127,17 @@ class VaultBootstrap:
                     self._layout.service_policy(INJECTOR_SERVICE),
                 ),
             )
+            changes += self._ensure_service(GATEWAY_SERVICE, gateway_policy(self._layout))
         return changes
+
+    def _ensure_service(self, service: str, policy_text: str) -> list[str]:
+        # A platform service: its ACL policy and the JWT role bound to its exact SPIFFE ID.
+        policy = self._layout.service_policy(service)
+        changes = self._ensure_policy(policy, policy_text)
+        return changes + self._ensure_role(
+            self._layout.service_role(service),
+            self._role_body(f"spiffe://{self._trust.trust_domain}/service/{service}", policy),
+        )
 
     def ensure_tenant(self, tenant: str) -> list[str]:
         """The tenant's transit key (``aes256-gcm96``, not exportable)."""

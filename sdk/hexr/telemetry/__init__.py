@@ -13,15 +13,54 @@ from opentelemetry import metrics, trace
 
 from hexr._version import __version__
 from hexr.telemetry._config import TelemetrySettings
-from hexr.telemetry._names import SCOPE
+from hexr.telemetry._names import (
+    ATTR_AGENT_NAME,
+    ATTR_ERROR_TYPE,
+    ATTR_GATEWAY_ARGUMENTS,
+    ATTR_GATEWAY_TOOL_NAME,
+    ATTR_GATEWAY_UPSTREAM_STATUS,
+    ATTR_SPIFFE_ID,
+    ATTR_TENANT,
+    METRIC_GATEWAY_CALL_DURATION,
+    METRIC_GATEWAY_CALL_ERRORS,
+    METRIC_GATEWAY_CALLS,
+    METRIC_GATEWAY_DENIALS,
+    METRIC_GATEWAY_RATE_LIMITED,
+    METRIC_GATEWAY_TOOLS,
+    SCOPE,
+    SPAN_GATEWAY_CALL,
+    STAGE_CREDENTIAL,
+    STAGE_POLICY,
+    STAGE_SERIALIZATION,
+    STAGE_UPSTREAM,
+)
 
 if TYPE_CHECKING:
     from hexr.telemetry._cost import CostRecorder, PriceTable, cost_recorder
+    from hexr.telemetry._exceptions import record_error
     from hexr.telemetry._metrics_auth import AsgiMetricsGuard, MetricsGuard, wsgi_middleware
     from hexr.telemetry._setup import TelemetryHandle
     from hexr.telemetry._stages import StageRecorder, stage_recorder
 
 __all__ = [
+    "ATTR_AGENT_NAME",
+    "ATTR_ERROR_TYPE",
+    "ATTR_GATEWAY_ARGUMENTS",
+    "ATTR_GATEWAY_TOOL_NAME",
+    "ATTR_GATEWAY_UPSTREAM_STATUS",
+    "ATTR_SPIFFE_ID",
+    "ATTR_TENANT",
+    "METRIC_GATEWAY_CALLS",
+    "METRIC_GATEWAY_CALL_DURATION",
+    "METRIC_GATEWAY_CALL_ERRORS",
+    "METRIC_GATEWAY_DENIALS",
+    "METRIC_GATEWAY_RATE_LIMITED",
+    "METRIC_GATEWAY_TOOLS",
+    "SPAN_GATEWAY_CALL",
+    "STAGE_CREDENTIAL",
+    "STAGE_POLICY",
+    "STAGE_SERIALIZATION",
+    "STAGE_UPSTREAM",
     "AsgiMetricsGuard",
     "CostRecorder",
     "MetricsGuard",
@@ -33,6 +72,7 @@ __all__ = [
     "current_handle",
     "get_meter",
     "get_tracer",
+    "record_error",
     "setup",
     "stage_recorder",
     "wsgi_middleware",
@@ -46,6 +86,7 @@ _LAZY = {
     "PriceTable": "hexr.telemetry._cost",
     "StageRecorder": "hexr.telemetry._stages",
     "cost_recorder": "hexr.telemetry._cost",
+    "record_error": "hexr.telemetry._exceptions",
     "stage_recorder": "hexr.telemetry._stages",
     "wsgi_middleware": "hexr.telemetry._metrics_auth",
 }

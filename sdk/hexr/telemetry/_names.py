@@ -123,6 +123,8 @@ METRIC_STAGE_DURATION = "hexr.stage.duration"
 ATTR_STAGE = "hexr.stage"
 STAGE_GUARD_SCAN = "guard_scan"
 STAGE_CREDENTIAL_FETCH = "credential_fetch"
+# The gateway's credential stage (vault read + apply), named as in METRICS.md.
+STAGE_CREDENTIAL = "credential"
 STAGE_UPSTREAM_FIRST_BYTE = "upstream_first_byte"
 STAGE_UPSTREAM = "upstream"
 STAGE_RESPONSE_HANDLING = "response_handling"
@@ -136,3 +138,15 @@ DURATION_BUCKETS_S = (
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
 )
 """Histogram boundaries for Hexr's second-valued durations (the SDK default is in ms)."""
+
+# Gateway (services/hexr_gateway): labels tenant, agent_name, tool (+ status, error_type,
+# action); Prometheus names in /work/coord/METRICS.md (e.g. hexr_gateway_calls_total).
+METRIC_GATEWAY_CALLS = "hexr.gateway.calls"
+METRIC_GATEWAY_CALL_ERRORS = "hexr.gateway.call_errors"
+METRIC_GATEWAY_DENIALS = "hexr.gateway.denials"
+METRIC_GATEWAY_RATE_LIMITED = "hexr.gateway.rate_limited"
+METRIC_GATEWAY_CALL_DURATION = "hexr.gateway.call.duration"
+METRIC_GATEWAY_TOOLS = "hexr.gateway.tools"
+ATTR_GATEWAY_TOOL_NAME = "tool_name"
+ATTR_GATEWAY_ARGUMENTS = "arguments"
+ATTR_GATEWAY_UPSTREAM_STATUS = "hexr.gateway.upstream_status"

@@ -19,10 +19,12 @@ from hexr.vault._default import (
     set_default_client,
 )
 from hexr.vault._errors import LoginRefused, SecretNotFound, VaultUnavailable
-from hexr.vault._layout import VaultLayout
+from hexr.vault._layout import GATEWAY_SERVICE, UPSTREAMS_PREFIX, VaultLayout
 from hexr.vault._secret import Secret
 
 __all__ = [
+    "GATEWAY_SERVICE",
+    "UPSTREAMS_PREFIX",
     "IdentityProvider",
     "LoginRefused",
     "PolicyDenied",

@@ -33,7 +33,13 @@ from hexr.vault._errors import (
     login_refused,
     translate_errors,
 )
-from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_workload
+from hexr.vault._layout import (
+    UPSTREAMS_PREFIX,
+    VaultLayout,
+    WorkloadName,
+    check_name,
+    parse_workload,
+)
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
 
@@ -400,6 +406,22 @@ class VaultClient:
         with self._measure("read_credential"):
             check_name("tenant", tenant)
             relative = normalize_path(f"credentials/{name}", tenant)
+            return self._read(tenant, relative)
+
+    def read_upstream_credential(self, tenant: str, upstream: str) -> Secret:
+        """The gateway's credential ``tenants/<tenant>/upstreams/<upstream>`` (gateway use).
+
+        Only the gateway service's policy allows this read.
+
+        Raises:
+            VaultPathError: invalid tenant or upstream name.
+            SecretNotFound: no credential stored for this tenant and upstream.
+            PolicyDenied: this workload may not read upstream credentials.
+        """
+        with self._measure("read_upstream_credential"):
+            check_name("tenant", tenant)
+            check_name("upstream", upstream)
+            relative = normalize_path(f"{UPSTREAMS_PREFIX}/{upstream}", tenant)
             return self._read(tenant, relative)
 
     def close(self) -> None:

@@ -9,6 +9,8 @@ Layout of one tenant's KV v2 tree, relative to ``tenants/<tenant>/``::
     shared/...            readable by the tenant's agents (Rego may restrict prefixes)
     agents/<agent>/...    read/write for that agent only
     credentials/...       provider API keys; only the credential injector reads them
+    upstreams/<upstream>  the gateway's credentials for an upstream API; only the gateway
+                          service reads them
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from hexr.errors import VaultPathError
 
 __all__ = [
     "DEFAULT_AUDIENCE",
+    "GATEWAY_SERVICE",
     "INJECTOR_SERVICE",
+    "UPSTREAMS_PREFIX",
     "VaultLayout",
     "WorkloadName",
     "check_name",
@@ -32,6 +36,8 @@ __all__ = [
 
 DEFAULT_AUDIENCE = "hexr-vault"
 INJECTOR_SERVICE = "credential-injector"
+GATEWAY_SERVICE = "gateway"
+UPSTREAMS_PREFIX = "upstreams"
 
 # Same alphabet as a Hexr SPIFFE ID segment, so every agent identity can use the vault.
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")

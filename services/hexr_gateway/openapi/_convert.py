@@ -146,7 +146,8 @@ class _Operation:
             return None
         schema = param.get("schema")
         if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-            schema = next(iter(param["content"].values()), {}).get("schema", {})
+            first: Any = next(iter(param["content"].values()), None)
+            schema = first.get("schema", {}) if isinstance(first, dict) else {}
         required = location == "path" or param.get("required") is True
         self.add(name, cast(Location, location), schema or {}, required,
                  str(param.get("description") or ""))
@@ -165,7 +166,7 @@ def convert_spec(
     report = ConversionReport()
     converter = SchemaConverter(spec)
     schemes = _security_schemes(spec)
-    credential_params = {
+    credential_params: set[tuple[str, str]] = {
         (s.location, s.parameter.lower()) for s in schemes.values()
         if s is not None and s.kind == "api_key"
     }
@@ -176,7 +177,8 @@ def convert_spec(
         item = converter.deref(item)
         if not isinstance(item, dict) or not isinstance(path, str):
             continue
-        shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+        raw_shared = item.get("parameters")
+        shared: list[Any] = raw_shared if isinstance(raw_shared, list) else []
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
@@ -214,7 +216,8 @@ def _tool(
         return None
     builder = _Operation(converter, credential_params)
     # Operation-level parameters override path-level ones with the same (name, in).
-    own = operation.get("parameters") if isinstance(operation.get("parameters"), list) else []
+    raw_own = operation.get("parameters")
+    own: list[Any] = raw_own if isinstance(raw_own, list) else []
     merged: dict[tuple[Any, Any], Any] = {}
     for raw in [*shared, *own]:
         param = converter.deref(raw)
@@ -255,7 +258,8 @@ def _tool(
     operation_id = operation.get("operationId")
     operation_id = operation_id if isinstance(operation_id, str) else None
     name = names.allocate(tool_name(prefix, operation_id, method, path))
-    tags = operation.get("tags") if isinstance(operation.get("tags"), list) else []
+    raw_tags = operation.get("tags")
+    tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
     return ToolDef(
         name=name,
         description=_description(operation, method, path),

@@ -111,7 +111,8 @@ class SchemaConverter:
         if target is None or ref in stack or len(stack) >= _MAX_INLINE_DEPTH:
             # Remote, broken or cyclic through a non-component pointer: accept anything.
             return {}
-        return self._convert(target, refs, (*stack, ref))
+        converted: dict[str, Any] = self._convert(target, refs, (*stack, ref))
+        return converted
 
     def _convert(self, node: Any, refs: set[str], stack: tuple[str, ...]) -> Any:
         if isinstance(node, bool):
