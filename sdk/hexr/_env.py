@@ -46,6 +46,16 @@ HEXR_INJECTOR_STATE_DIR = "HEXR_INJECTOR_STATE_DIR"
 """Holds the injector's master sealing secret (default ``$HEXR_HOME/injector``)."""
 HEXR_INJECTOR_MAX_BODY_BYTES = "HEXR_INJECTOR_MAX_BODY_BYTES"
 """Request body limit of the injector (default 16384; larger bodies get 413)."""
+HEXR_GATEWAY_URL = "HEXR_GATEWAY_URL"
+"""Where agents reach the gateway (its MCP endpoint is ``$HEXR_GATEWAY_URL/mcp``)."""
+HEXR_GATEWAY_CONFIG = "HEXR_GATEWAY_CONFIG"
+"""The gateway's YAML config: upstream specs per tenant or shared, grants, rate limits."""
+HEXR_GATEWAY_HOST = "HEXR_GATEWAY_HOST"
+HEXR_GATEWAY_PORT = "HEXR_GATEWAY_PORT"
+HEXR_GATEWAY_MAX_BODY_BYTES = "HEXR_GATEWAY_MAX_BODY_BYTES"
+"""Request body limit of the gateway (default 1 MiB; larger bodies get 413)."""
+HEXR_GATEWAY_AUDIENCE = "HEXR_GATEWAY_AUDIENCE"
+"""Audience of the JWT-SVIDs the SDK presents (default ``spiffe://{td}/service/gateway``)."""
 HEXR_JWKS_URL = "HEXR_JWKS_URL"
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
@@ -79,6 +89,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_VALKEY_URL,
     HEXR_VAULT_ADDR,
     HEXR_INJECTOR_URL,
+    HEXR_GATEWAY_URL,
     HEXR_JWKS_URL,
     HEXR_PROMETHEUS_URL,
     HEXR_PUSHGATEWAY_URL,
