@@ -73,17 +73,17 @@ class ToolResult:
 def resolve_url(url: str | None) -> str:
     """The gateway base URL: the argument, else ``HEXR_GATEWAY_URL``, else the published one.
 
-    Raises:
-        ConfigError: no gateway URL is known.
-    """
-    url = url or os.environ.get(_env.HEXR_GATEWAY_URL)
-    if not url:
-        from hexr._settings import default_home, published_env
+    The URL carries the agent's JWT-SVID, so it must be https or http on loopback.
 
-        url = published_env(default_home()).get(_env.HEXR_GATEWAY_URL)
-    if not url or not url.startswith(("http://", "https://")):
+    Raises:
+        ConfigError: no gateway URL is known, or it would send the token in the clear.
+    """
+    from hexr._settings import check_bearer_url, resolve_endpoint
+
+    url = url or resolve_endpoint(_env.HEXR_GATEWAY_URL)
+    if not url:
         raise ConfigError("no gateway URL: set HEXR_GATEWAY_URL (or run `hexr dev up`)")
-    return url.rstrip("/")
+    return check_bearer_url(url, _env.HEXR_GATEWAY_URL).rstrip("/")
 
 
 def default_audience(identity: Any) -> str:
