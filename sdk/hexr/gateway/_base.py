@@ -168,7 +168,8 @@ def tool_result(result: Mapping[str, Any]) -> ToolResult:
 
 def match_tools(tools: list[Tool], query: str, limit: int) -> list[Tool]:
     """Tools ranked by how many query words their name and description contain."""
-    words = [w for w in query.lower().split() if w]
+    # A crude stem ("items" finds "item"): tool descriptions are short, exact words rare.
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in query.lower().split()]
     scored = []
     for tool in tools:
         text = f"{tool.name} {tool.description}".lower().replace("_", " ")
