@@ -216,9 +216,25 @@ def test_injector_reads_credentials_of_any_tenant_and_nothing_else(
         injector._read("acme", "shared/db")
     with pytest.raises(VaultError, match="service identity has no tenant"):
         injector.get("shared/db")
-    other = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/service/gateway"))
+    other = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/service/nobody"))
     with pytest.raises(VaultError, match="not enrolled"):
         other.read_credential("acme", "openai")
+
+
+def test_gateway_reads_upstream_credentials_only(
+    env: VaultEnv, vault_jwt_issuer: JwtIssuer
+) -> None:
+    env.seed("acme", "upstreams/shop", {"api_key": "upk-acme-shop-33"})
+    env.seed("acme", "credentials/openai", {"api_key": "sk-acme-openai-11"})
+    gateway = env.client(ident(vault_jwt_issuer, "spiffe://hexr.local/service/gateway"))
+    assert gateway.read_upstream_credential("acme", "shop")["api_key"] == "upk-acme-shop-33"
+    with pytest.raises(PolicyDenied):
+        gateway.read_credential("acme", "openai")
+    injector = env.client(
+        ident(vault_jwt_issuer, "spiffe://hexr.local/service/credential-injector")
+    )
+    with pytest.raises(PolicyDenied):
+        injector.read_upstream_credential("acme", "shop")
 
 
 def test_layout_defaults_match_bootstrap() -> None:
