@@ -207,8 +207,7 @@ class GatewayService:
             raise PermissionDenied()
         allowed: list[ToolDef] = []
         for bound in self.catalog.tools(target).values():
-            if self._policy.allows(caller, "list", bound.tool.name,
-                                   upstream=bound.tool.upstream, target_tenant=target):
+            if self._policy.may_list(caller, bound.tool.name, bound.tool.upstream, target):
                 allowed.append(bound.tool)
         return allowed
 
