@@ -81,6 +81,7 @@ class UpstreamClient:
         headers: dict[str, str] = {"accept": "application/json, */*;q=0.5"}
         cookies: dict[str, str] = {}
         content: bytes | None = None
+        fields: dict[str, Any] = {}
         for binding in tool.bindings:
             if binding.argument not in arguments:
                 continue
@@ -94,9 +95,14 @@ class UpstreamClient:
                 headers[binding.wire_name] = _scalar(value)
             elif binding.location == "cookie":
                 cookies[binding.wire_name] = _scalar(value)
+            elif tool.flat_body:
+                fields[binding.wire_name] = value
             else:
                 content = self._body(tool.content_type, value)
-                headers["content-type"] = tool.content_type or "application/json"
+        if fields:
+            content = self._body(tool.content_type, fields)
+        if content is not None:
+            headers["content-type"] = tool.content_type or "application/json"
         # The credential last: nothing an argument sets can replace it.
         headers.update(extra_headers or {})
         headers.update(credential.headers)

@@ -1,8 +1,10 @@
 """Turn every operation of a spec into a `ToolDef` (names, input schema, HTTP bindings).
 
-Arguments are the operation's parameters plus ``body`` for the request body. OpenAPI
-allows one name in several locations (``id`` in the path and in the query); the first by
-location order path, query, header, cookie, body keeps the plain name and later ones get
+Arguments are the operation's parameters plus the request body: a plain object body
+(properties, no composition) is flattened into one argument per property (``readOnly``
+ones dropped), any other body is one ``body`` argument. OpenAPI allows one name in
+several locations (``id`` in the path, the query and the body); the first by location
+order path, query, header, cookie, body keeps the plain name and later ones get
 ``<name>_<location>``. Header parameters that would carry credentials or hop-by-hop data
 (``Authorization``, ``Cookie``, ``Host``...) and the spec's own API-key parameters never
 become arguments: the gateway alone sets them. Operations that cannot be called safely
@@ -101,6 +103,30 @@ def _media(body: dict[str, Any]) -> tuple[str, Any] | None:
             if str(media).split(";")[0].strip().lower() == wanted:
                 return wanted, (value or {}).get("schema", {})
     return None
+
+
+_COMPOSITION = ("allOf", "anyOf", "oneOf", "not", "if", "discriminator", "patternProperties")
+
+
+def _flat_fields(
+    converter: SchemaConverter, schema: Any
+) -> tuple[dict[str, Any], list[str]] | None:
+    """The properties and required names of a plain object body, else None."""
+    node = schema
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        node = converter.resolve_pointer(node["$ref"])
+    if not isinstance(node, dict) or node.get("type", "object") != "object":
+        return None
+    properties = node.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return None
+    if any(k in node for k in _COMPOSITION) or isinstance(node.get("additionalProperties"),
+                                                          dict):
+        return None
+    fields = {str(k): v for k, v in properties.items()
+              if not (isinstance(v, dict) and v.get("readOnly") is True)}
+    required = node.get("required") if isinstance(node.get("required"), list) else []
+    return fields, [str(r) for r in required if r in fields]
 
 
 class _Operation:
@@ -234,6 +260,7 @@ def _tool(
             report.skipped.append(f"{label}: {problem}")
             return None
     content_type = None
+    flat_body = False
     body = converter.deref(operation.get("requestBody"))
     if isinstance(body, dict):
         media = _media(body)
@@ -243,8 +270,15 @@ def _tool(
                 return None
         else:
             content_type, schema = media
-            builder.add("body", "body", schema, body.get("required") is True,
-                        str(body.get("description") or ""))
+            flat = _flat_fields(converter, schema)
+            if flat is not None:
+                flat_body = True
+                fields, required = flat
+                for field_name, field_schema in fields.items():
+                    builder.add(field_name, "body", field_schema, field_name in required, "")
+            else:
+                builder.add("body", "body", schema, body.get("required") is True,
+                            str(body.get("description") or ""))
     input_schema: dict[str, Any] = {
         "type": "object",
         "properties": builder.properties,
@@ -269,6 +303,7 @@ def _tool(
         path=path,
         bindings=tuple(builder.bindings),
         content_type=content_type,
+        flat_body=flat_body,
         security=security,
         operation_id=operation_id,
         tags=tuple(str(t) for t in tags),

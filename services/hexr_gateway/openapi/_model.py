@@ -42,6 +42,9 @@ class ToolDef:
     path: str
     bindings: tuple[ArgBinding, ...]
     content_type: str | None = None
+    # True: the body is an object whose properties are arguments of their own (bindings
+    # at location "body" name its fields); False: one argument holds the whole body.
+    flat_body: bool = False
     # Alternatives (OR) of scheme sets (AND), as OpenAPI's ``security``; () = no auth.
     security: tuple[tuple[SecurityScheme, ...], ...] = ()
     operation_id: str | None = None

@@ -4,9 +4,13 @@ service, OpenBao and Valkey; the gateway runs as its own registered workload."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -282,3 +286,67 @@ def test_gateway_dying_mid_call_does_not_hang_the_client(
 
     (outcome,) = _run(call_then_kill())
     assert isinstance(outcome, BaseException) or outcome.isError
+
+
+def test_an_agent_function_becomes_a_gateway_tool(
+    gateway: GatewayHandle, agent_token: Any, identity_service: Any
+) -> None:
+    import socket
+    import threading
+
+    import uvicorn
+
+    from hexr.gateway import LocalTools, mcp_tool
+
+    tools = LocalTools()
+
+    @mcp_tool(registry=tools)
+    def convert(amount: float, rate: float = 2.0) -> dict[str, float]:
+        """Convert an amount at a rate."""
+        return {"converted": amount * rate}
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(tools.asgi_app(), log_level="error", log_config=None))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    identity = StaticIdentity(str(identity_service.spiffe_id("acme", "bot")),
+                              agent_token("acme"))
+    try:
+        with GatewayClient(gateway.url, identity=identity) as client:
+            while not server.started:
+                time.sleep(0.01)
+            base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            assert tools.register(client, "mine", base)["tools"] == ["mine_convert"]
+            result = client.call_tool("mine_convert", {"amount": 3})
+            assert result.body == {"result": {"converted": 6.0}}
+            with pytest.raises(GatewayError, match="invalid arguments"):
+                client.call_tool("mine_convert", {"amount": "three"})
+            assert client.get_tool("mine_convert").input_schema["required"] == ["amount"]
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+def _hexr(identity: Any, spiffe_id: Any, *args: str) -> subprocess.CompletedProcess[bytes]:
+    process = identity.spawn(
+        spiffe_id, [sys.executable, "-m", "hexr_cli", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
+
+
+def test_cli_imports_a_spec_and_lists_what_the_identity_may_call(
+    gateway: GatewayHandle, identity_service: Any, upstream_api: Any, tmp_path: Path,
+) -> None:
+    spec = tmp_path / "shop.json"
+    spec.write_text(json.dumps(httpx.get(f"{upstream_api.url}/openapi.json").json()))
+    acme = identity_service.spiffe_id("acme", "cli")
+    imported = _hexr(identity_service, acme, "gateway", "import", str(spec), "--name", "cli",
+                     "--url", gateway.url)
+    assert imported.returncode == 0, imported.stderr
+    assert b"registered cli for tenant acme" in imported.stdout
+    listed = _hexr(identity_service, acme, "gateway", "tools", "--json", "--url", gateway.url)
+    assert listed.returncode == 0, listed.stderr
+    assert "cli_getItem" in {t["name"] for t in json.loads(listed.stdout)}

@@ -39,14 +39,28 @@ def test_cyclic_and_mutually_recursive_refs_stay_finite_and_validate() -> None:
     node = _tool(_spec({"/n": {"post": _body("Node")}}, schemas))
     assert set(node.input_schema["$defs"]) == {"Node"}  # only what the tool reaches
     json.dumps(node.input_schema)  # finite: serializes
-    jsonschema.validate({"body": {"v": 1, "next": {"v": 2, "next": {"v": 3}}}},
-                        node.input_schema)
+    # A plain object body is flattened: its properties are the tool's arguments.
+    assert node.flat_body
+    assert node.input_schema["required"] == ["v"]
+    jsonschema.validate({"v": 1, "next": {"v": 2, "next": {"v": 3}}}, node.input_schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"body": {"v": 1, "next": {"next": {"v": 3}}}}, node.input_schema)
+        jsonschema.validate({"v": 1, "next": {"next": {"v": 3}}}, node.input_schema)
     ab = _tool(_spec({"/ab": {"post": _body("A")}}, schemas))
     assert set(ab.input_schema["$defs"]) == {"A", "B"}
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"body": {"b": {}}}, ab.input_schema)
+        jsonschema.validate({"b": {}}, ab.input_schema)
+
+
+def test_flattened_body_fields_collide_with_parameters_and_drop_read_only() -> None:
+    schemas = {"U": {"type": "object", "required": ["id", "name"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"},
+        "created": {"type": "string", "readOnly": True}}}}
+    tool = _tool(_spec({"/u/{id}": {"put": {
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}], **_body("U")}}}, schemas))
+    assert [(b.location, b.wire_name, b.argument) for b in tool.bindings] == [
+        ("path", "id", "id"), ("body", "id", "id_body"), ("body", "name", "name")]
+    assert tool.input_schema["required"] == ["id", "id_body", "name"]
 
 
 def test_oneof_with_discriminator_accepts_overlapping_branches() -> None:
