@@ -125,7 +125,8 @@ def _flat_fields(
         return None
     fields = {str(k): v for k, v in properties.items()
               if not (isinstance(v, dict) and v.get("readOnly") is True)}
-    required = node.get("required") if isinstance(node.get("required"), list) else []
+    raw_required = node.get("required")
+    required: list[Any] = raw_required if isinstance(raw_required, list) else []
     return fields, [str(r) for r in required if r in fields]
 
 
