@@ -201,14 +201,18 @@ class GatewayService:
         target = tenant or caller.tenant
         if target is None:
             raise PermissionDenied("only agent identities have tool sets")
+        labels = {"tenant": target, "agent_name": caller.agent or "", "action": "list"}
         if target != caller.tenant and not self._policy.allows(
             caller, "list", "*", target_tenant=target
         ):
+            tel.DENIALS.add(1, {**labels, "tool": "*"})
             raise PermissionDenied()
         allowed: list[ToolDef] = []
         for bound in self.catalog.tools(target).values():
             if self._policy.may_list(caller, bound.tool.name, bound.tool.upstream, target):
                 allowed.append(bound.tool)
+            else:
+                tel.DENIALS.add(1, {**labels, "tool": bound.tool.name})
         return allowed
 
     def _tool(self, tenant: str, name: str) -> BoundTool:
