@@ -11,7 +11,6 @@ runs before the SDK sees the request: a request without a valid JWT-SVID gets HT
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -76,6 +75,12 @@ def build_server(service: GatewayService) -> Server[Any, Any]:
         except GatewayError as exc:
             code = jsonrpc_code(exc) or -32003
             raise McpError(types.ErrorData(code=code, message=exc.message)) from None
+        except McpError:
+            raise
+        except Exception:  # noqa: BLE001 (logged; the caller gets a generic error)
+            # The SDK would answer with the exception's text: never internals to a caller.
+            _log.exception("tools/list failed")
+            raise McpError(types.ErrorData(code=-32603, message="internal error")) from None
         return types.ServerResult(types.ListToolsResult(tools=[_tool(t) for t in tools]))
 
     async def call_tool(request: types.CallToolRequest) -> types.ServerResult:
@@ -87,6 +92,9 @@ def build_server(service: GatewayService) -> Server[Any, Any]:
             )
         except GatewayError as exc:
             return _error(exc)
+        except Exception:  # noqa: BLE001 (logged; the caller gets a generic error)
+            _log.exception("tools/call failed")
+            raise McpError(types.ErrorData(code=-32603, message="internal error")) from None
         return types.ServerResult(
             types.CallToolResult(
                 content=[types.TextContent(type="text", text=outcome.text)],
@@ -131,7 +139,3 @@ class McpEndpoint:
         scope[_CALLER] = caller
         await self.manager.handle_request(scope, receive, send)
 
-
-def dumps(value: Any) -> str:
-    """Compact JSON (shared by the HTTP routes)."""
-    return json.dumps(value, separators=(",", ":"))

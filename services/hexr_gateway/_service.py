@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
 
 from hexr.telemetry import (
     ATTR_AGENT_NAME,
@@ -134,10 +135,10 @@ class GatewayService:
         for entry in entries:
             try:
                 spec = parse_spec(entry["spec"])
-            except (SpecError, KeyError, TypeError):
+                upstream = UpstreamConfig(name=entry["name"], spec="registered",
+                                          base_url=entry["base_url"], tenants=[entry["tenant"]])
+            except (SpecError, KeyError, TypeError, ValidationError):
                 continue
-            upstream = UpstreamConfig(name=entry["name"], spec="registered",
-                                      base_url=entry["base_url"], tenants=[entry["tenant"]])
             client = UpstreamClient(upstream.base_url or "", timeout=upstream.timeout_seconds,
                                     max_response_bytes=upstream.max_response_bytes)
             loaded.append(LoadedUpstream(upstream, spec, client))
@@ -183,8 +184,18 @@ class GatewayService:
         if not base or not base.startswith(("http://", "https://")):
             raise SpecRejected("the spec needs an absolute servers URL or a base_url")
         check_registered_host(base, self._config.registered_spec_hosts)
+        # The name picks the vault credential (tenants/<t>/upstreams/<name>): taking over a
+        # configured or someone else's upstream would send its credential to a new host.
+        if name in {u.name for u in self._config.upstreams}:
+            raise SpecRejected("a configured upstream has this name")
+        existing = await self._specs.get(target, name)
+        operator = caller.spiffe_id in self._config.operators
+        if existing is not None and existing.get("registered_by") != caller.spiffe_id and (
+            not operator
+        ):
+            raise SpecRejected("another identity registered this upstream name")
         await self._specs.put({"tenant": target, "name": name, "spec": document,
-                               "base_url": base})
+                               "base_url": base, "registered_by": caller.spiffe_id})
         await self.refresh(force=True)
         tools = [t for t in self.catalog.tools(target).values() if t.tool.upstream == name]
         return {"tenant": target, "upstream": name, "tools": [b.tool.name for b in tools]}
@@ -301,8 +312,9 @@ class GatewayService:
                 span.set_attribute(ATTR_ERROR_TYPE, code)
                 record_error(span, exc)
                 tel.CALL_ERRORS.add(1, {**labels, "error_type": code})
-                _log.warning("tool call refused: %s (%s) tool=%s caller=%s",
-                             code, exc.message, labels["tool"], caller.spiffe_id)
+                # The code only: messages can quote the caller's arguments (content).
+                _log.warning("tool call refused: %s tool=%s caller=%s",
+                             code, labels["tool"], caller.spiffe_id)
                 raise
             except Exception as exc:
                 record_error(span, exc)

@@ -21,7 +21,7 @@ _PREFIX = "hexr:gateway:specs"
 MAX_REGISTERED_PER_TENANT = 64
 
 RegisteredSpec = dict[str, Any]
-"""``{"tenant", "name", "spec", "base_url"}``."""
+"""``{"tenant", "name", "spec", "base_url", "registered_by"}``."""
 
 
 class SpecStore(ABC):
@@ -30,6 +30,10 @@ class SpecStore(ABC):
     @abstractmethod
     async def put(self, entry: RegisteredSpec) -> None:
         """Store (or replace) one registered spec."""
+
+    @abstractmethod
+    async def get(self, tenant: str, name: str) -> RegisteredSpec | None:
+        """One registered spec, or None."""
 
     @abstractmethod
     async def version(self) -> int:
@@ -55,6 +59,10 @@ class InMemorySpecStore(SpecStore):
         """Store in memory."""
         self._entries[(entry["tenant"], entry["name"])] = entry
         self._version += 1
+
+    async def get(self, tenant: str, name: str) -> RegisteredSpec | None:
+        """One stored spec."""
+        return self._entries.get((tenant, name))
 
     async def version(self) -> int:
         """The change counter."""
@@ -91,6 +99,14 @@ class ValkeySpecStore(SpecStore):
             pipe.hset(f"{_PREFIX}:{tenant}", entry["name"], json.dumps(entry))
             pipe.incr(f"{_PREFIX}:version")
             await self._run(pipe.execute())
+
+    async def get(self, tenant: str, name: str) -> RegisteredSpec | None:
+        """One registered spec from Valkey."""
+        raw = await self._run(self._client.hget(f"{_PREFIX}:{tenant}", name))
+        if raw is None:
+            return None
+        entry: RegisteredSpec = json.loads(raw)
+        return entry
 
     async def version(self) -> int:
         """The shared change counter."""

@@ -227,6 +227,16 @@ def test_registering_an_upstream_on_a_foreign_host_is_refused(
         with pytest.raises(GatewayError) as refused:
             client.register_spec("evil", spec, base_url="http://169.254.169.254/latest")
         assert refused.value.code == "spec_rejected"
+        # The name picks the vault credential: no taking over another upstream's name.
+        with pytest.raises(GatewayError, match="configured upstream"):
+            client.register_spec("shop", spec)
+        client.register_spec("owned", spec)
+    other = StaticIdentity(str(identity_service.spiffe_id("acme", "bot2")),
+                           agent_token("acme", "bot2"))
+    with GatewayClient(gateway.url, identity=other) as client, pytest.raises(
+        GatewayError, match="another identity"
+    ):
+        client.register_spec("owned", spec, base_url="http://localhost:1")
     beta = StaticIdentity(str(identity_service.spiffe_id("beta", "bot")), agent_token("beta"))
     with GatewayClient(gateway.url, identity=beta) as client, pytest.raises(GatewayError) as no:
         client.register_spec("mine", spec)
