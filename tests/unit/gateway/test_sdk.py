@@ -58,3 +58,18 @@ async def test_mcp_tool_functions_become_a_spec_the_gateway_converts() -> None:
     assert await registry.invoke("shout", {"text": "hi"}) == "HI"
     with pytest.raises(ValueError, match="validation"):
         await registry.invoke("add", {"a": "x"})
+
+
+def test_sdk_surface_is_sorted_and_light() -> None:
+    import subprocess
+    import sys
+
+    import hexr.gateway
+
+    assert list(hexr.gateway.__all__) == sorted(hexr.gateway.__all__)
+    assert hexr.gateway.GatewayClient.__module__ == "hexr.gateway"
+    code = ("import sys, hexr.gateway; print(sorted({'starlette', 'mcp', 'regopy', 'uvicorn'}"
+            " & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
