@@ -99,15 +99,18 @@ class Constraint(BaseModel):
 
 
 class RateLimit(BaseModel):
-    """``limit`` calls per ``window_seconds`` for each (tenant, agent, tool) it matches."""
+    """``limit`` calls per ``window_seconds`` for the calls it matches, counted per
+    ``per`` (default: each (tenant, agent, tool); ``[tenant]``: a tenant's total).
+    A long window (up to 30 days) is a quota."""
 
     model_config = ConfigDict(extra="forbid")
 
     tenant: str = "*"
     agent: str = "*"
     tool: str = "*"
-    limit: int = Field(ge=1, le=10_000_000)
-    window_seconds: int = Field(default=60, ge=1, le=86400)
+    limit: int = Field(ge=1, le=1_000_000_000)
+    window_seconds: int = Field(default=60, ge=1, le=30 * 86400)
+    per: list[Literal["tenant", "agent", "tool"]] = ["tenant", "agent", "tool"]
 
 
 class GatewayConfig(BaseModel):

@@ -97,21 +97,20 @@ class ValkeyCounter(WindowCounter):
 
 
 class LimitChecker:
-    """Applies the first configured limit matching (tenant, agent, tool), if any."""
+    """Applies every configured limit matching (tenant, agent, tool): a tenant-wide quota
+    and a per-tool rate both hold."""
 
     def __init__(self, limits: Sequence[RateLimit], counter: WindowCounter) -> None:
         self._limits = list(limits)
         self._counter = counter
 
-    def _match(self, tenant: str, agent: str, tool: str) -> RateLimit | None:
-        for rule in self._limits:
-            if (
-                fnmatch.fnmatchcase(tenant, rule.tenant)
-                and fnmatch.fnmatchcase(agent, rule.agent)
-                and fnmatch.fnmatchcase(tool, rule.tool)
-            ):
-                return rule
-        return None
+    def _matching(self, tenant: str, agent: str, tool: str) -> list[tuple[int, RateLimit]]:
+        return [
+            (index, rule) for index, rule in enumerate(self._limits)
+            if fnmatch.fnmatchcase(tenant, rule.tenant)
+            and fnmatch.fnmatchcase(agent, rule.agent)
+            and fnmatch.fnmatchcase(tool, rule.tool)
+        ]
 
     async def check(self, tenant: str, agent: str, tool: str) -> None:
         """Count the call against its limit.
@@ -120,20 +119,20 @@ class LimitChecker:
             RateLimited: the limit for this window is used up.
             Unavailable: the shared counter cannot be reached.
         """
-        rule = self._match(tenant, agent, tool)
-        if rule is None:
-            return
-        window = int(time.time()) // rule.window_seconds
-        # Names come from validated SPIFFE IDs and tool names: no separator can occur in them.
-        key = f"{_KEY_PREFIX}:{tenant}:{agent}:{tool}:{rule.window_seconds}:{window}"
-        count, ttl_ms = await self._counter.hit(key, rule.window_seconds * 1000)
-        if count > rule.limit:
-            retry = max(ttl_ms / 1000, 1.0)
-            raise RateLimited(
-                f"rate limit of {rule.limit} calls per {rule.window_seconds} s exceeded;"
-                f" retry in {round(retry)} s",
-                retry_after=retry,
-            )
+        values = {"tenant": tenant, "agent": agent, "tool": tool}
+        for index, rule in self._matching(tenant, agent, tool):
+            window = int(time.time()) // rule.window_seconds
+            # Names come from validated SPIFFE IDs and tool names: no ':' occurs in them.
+            scope = ":".join(values[d] if d in rule.per else "*" for d in values)
+            key = f"{_KEY_PREFIX}:{index}:{scope}:{rule.window_seconds}:{window}"
+            count, ttl_ms = await self._counter.hit(key, rule.window_seconds * 1000)
+            if count > rule.limit:
+                retry = max(ttl_ms / 1000, 1.0)
+                raise RateLimited(
+                    f"rate limit of {rule.limit} calls per {rule.window_seconds} s exceeded;"
+                    f" retry in {round(retry)} s",
+                    retry_after=retry,
+                )
 
     async def aclose(self) -> None:
         """Release the counter."""

@@ -110,3 +110,16 @@ async def test_limits_count_per_tenant_agent_and_tool() -> None:
     assert "retry-after" in response.headers
     await checker.check("acme", "other", "up_op")  # another agent has its own count
     await checker.check("acme", "bot", "unlimited")
+
+
+async def test_a_tenant_quota_and_a_tool_rate_both_hold() -> None:
+    checker = LimitChecker([
+        RateLimit(tenant="acme", limit=3, window_seconds=86400, per=["tenant"]),
+        RateLimit(tool="up_op", limit=10, window_seconds=60),
+    ], InMemoryCounter())
+    await checker.check("acme", "a", "up_op")
+    await checker.check("acme", "b", "up_x")
+    await checker.check("acme", "c", "up_y")
+    with pytest.raises(RateLimited, match="3 calls per 86400 s"):
+        await checker.check("acme", "d", "up_z")  # the tenant's total, across agents
+    await checker.check("beta", "a", "up_op")
