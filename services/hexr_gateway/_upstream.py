@@ -20,7 +20,12 @@ import httpx
 
 from hexr_gateway._bounded import AnswerTooLarge, read_limited
 from hexr_gateway._credentials import AppliedCredential
-from hexr_gateway.errors import UpstreamFailed, UpstreamTimeout, UpstreamTooLarge
+from hexr_gateway.errors import (
+    InvalidArguments,
+    UpstreamFailed,
+    UpstreamTimeout,
+    UpstreamTooLarge,
+)
 from hexr_gateway.openapi import ToolDef
 
 __all__ = ["UpstreamAnswer", "UpstreamClient"]
@@ -51,6 +56,14 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def _header_value(name: str, value: Any, forbidden: str = "\r\n\x00") -> str:
+    text = _scalar(value)
+    if any(c in text for c in forbidden):
+        # A CR/LF would start a header of the caller's choosing (request smuggling).
+        raise InvalidArguments(f"invalid arguments at {name}: control characters")
+    return text
+
+
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if secret:
@@ -75,7 +88,11 @@ class UpstreamClient:
         self, tool: ToolDef, arguments: Mapping[str, Any], credential: AppliedCredential,
         extra_headers: Mapping[str, str] | None = None,
     ) -> httpx.Request:
-        """The upstream request for a call with already validated ``arguments``."""
+        """The upstream request for a call with already validated ``arguments``.
+
+        Raises:
+            InvalidArguments: a header or cookie argument holds control characters.
+        """
         path = tool.path
         query: list[tuple[str, str | int | float | bool | None]] = []
         headers: dict[str, str] = {"accept": "application/json, */*;q=0.5"}
@@ -92,9 +109,11 @@ class UpstreamClient:
                 items = value if isinstance(value, list) else [value]
                 query.extend((binding.wire_name, _scalar(v)) for v in items)
             elif binding.location == "header":
-                headers[binding.wire_name] = _scalar(value)
+                headers[binding.wire_name] = _header_value(binding.argument, value)
             elif binding.location == "cookie":
-                cookies[binding.wire_name] = _scalar(value)
+                cookies[binding.wire_name] = _header_value(
+                    binding.argument, value, "\r\n\x00;"
+                )
             elif tool.flat_body:
                 fields[binding.wire_name] = value
             else:

@@ -13,7 +13,7 @@ from hexr_gateway._credentials import apply_credential
 from hexr_gateway._policy import ToolPolicy
 from hexr_gateway._ratelimit import InMemoryCounter, LimitChecker
 from hexr_gateway._upstream import UpstreamClient
-from hexr_gateway.errors import RateLimited, UpstreamFailed, error_response
+from hexr_gateway.errors import InvalidArguments, RateLimited, UpstreamFailed, error_response
 from hexr_gateway.openapi import convert_spec, parse_spec
 
 
@@ -73,6 +73,17 @@ def test_the_request_is_built_from_scratch_and_the_credential_wins() -> None:
     assert "authorization" not in request.headers
     assert "cookie" not in request.headers
     assert request.content == b'{"n": 1}'
+
+
+def test_header_arguments_cannot_smuggle_headers() -> None:
+    tool = _tool([{}], {}, [{"name": "X-Trace", "in": "header", "schema": {"type": "string"}},
+                           {"name": "sid", "in": "cookie", "schema": {"type": "string"}}])
+    client = UpstreamClient("http://up.invalid", timeout=1, max_response_bytes=1024)
+    with pytest.raises(InvalidArguments):
+        client.build(tool, {"id": "1", "X-Trace": "a\r\nAuthorization: x"},
+                     apply_credential(tool, None))
+    with pytest.raises(InvalidArguments):
+        client.build(tool, {"id": "1", "sid": "a; admin=1"}, apply_credential(tool, None))
 
 
 def _policy(**data: Any) -> ToolPolicy:
