@@ -1,0 +1,91 @@
+"""Render the Helm chart with Helm's own engine (PyPI ``helm-python-sdk``, Helm v4 Go SDK
+behind a C ABI: no helm binary exists for this machine) and derive the kustomize base.
+
+``python -m tests.deploy.chart`` rewrites ``deploy/kustomize/base/platform.yaml`` and
+``deploy/kustomize/tenants/example/tenant.yaml`` from the chart; ``tests/deploy`` fails when
+they are out of date, so the chart stays the single source of the workloads while the
+kustomize base builds its ConfigMaps from the repository's config files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "hexr"
+KUSTOMIZE = ROOT / "deploy" / "kustomize"
+BASE_FILE = KUSTOMIZE / "base" / "platform.yaml"
+TENANT_FILE = KUSTOMIZE / "tenants" / "example" / "tenant.yaml"
+HEADER = (
+    "# GENERATED from deploy/helm/hexr by `python -m tests.deploy.chart` (configFiles: false,\n"
+    "# tenants: [example]); do not edit, edit the chart. tests/deploy checks it is current.\n"
+)
+
+
+def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The chart's manifests for ``values`` (merged over values.yaml), as documents."""
+    import helm_python
+
+    helm_python.disable_logging()
+    with helm_python.Chart.load(str(CHART)) as chart:
+        files = chart.render(values or {}, name="hexr", namespace="hexr-system")
+    docs: list[dict[str, Any]] = []
+    for name in sorted(files):
+        if name.endswith((".txt", "NOTES.txt")):
+            continue
+        docs.extend(d for d in yaml.safe_load_all(files[name]) if d)
+    return docs
+
+
+def values_file(name: str) -> dict[str, Any]:
+    """A values file of the chart."""
+    data: dict[str, Any] = yaml.safe_load((CHART / name).read_text())
+    return data
+
+
+def _strip_helm(doc: dict[str, Any]) -> dict[str, Any]:
+    """Drop what only Helm uses (managed-by label value, hook annotations)."""
+    meta = doc.get("metadata", {})
+    labels = meta.get("labels", {})
+    if labels.get("app.kubernetes.io/managed-by") == "Helm":
+        labels["app.kubernetes.io/managed-by"] = "kustomize"
+    for obj in (doc, doc.get("spec", {}).get("template", {})):
+        m = obj.get("metadata", {}) if isinstance(obj, dict) else {}
+        pl = m.get("labels", {})
+        if pl.get("app.kubernetes.io/managed-by") == "Helm":
+            pl["app.kubernetes.io/managed-by"] = "kustomize"
+    ann = meta.get("annotations", {})
+    for key in [k for k in ann if k.startswith("helm.sh/")]:
+        del ann[key]
+    if "annotations" in meta and not ann:
+        del meta["annotations"]
+    return doc
+
+
+def kustomize_files() -> dict[Path, str]:
+    """What the generated kustomize files must contain."""
+    docs = [
+        _strip_helm(d)
+        for d in render({"configFiles": False, "tenants": [{"name": "example"}]})
+    ]
+    platform = [d for d in docs if not d["metadata"].get("namespace", "").startswith("tenant-")
+                and not (d["kind"] == "Namespace"
+                         and d["metadata"]["name"].startswith("tenant-"))]
+    tenant = [d for d in docs if d not in platform]
+    dump = lambda ds: HEADER + yaml.safe_dump_all(ds, sort_keys=False)  # noqa: E731
+    return {BASE_FILE: dump(platform), TENANT_FILE: dump(tenant)}
+
+
+def main() -> None:
+    """Rewrite the generated kustomize files."""
+    for path, text in kustomize_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
