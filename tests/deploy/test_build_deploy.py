@@ -114,7 +114,8 @@ def test_deploy_dry_run_validates_and_has_sidecars_and_identities():
             spiffe_id = d["spec"]["spiffeIDTemplate"].replace("{{ .TrustDomain }}",
                                                               "prod.example")
             selectors = d["spec"]["workloadSelectorTemplates"]
-            assert "k8s:ns:tenant-acme" in selectors and "k8s:sa:research-crew" in selectors
+            assert "k8s:ns:tenant-acme" in selectors
+            assert "k8s:sa:research-crew" in selectors
             container = next(s.split(":", 2)[2] for s in selectors
                              if s.startswith("k8s:container-name:"))
             ids[container] = spiffe_id

@@ -93,7 +93,8 @@ def test_every_workload_is_hardened(rendered, source):
             long_running = workload["kind"] != "Job" and (
                 c in pod["containers"] or c.get("restartPolicy") == "Always")
             if long_running:
-                assert "livenessProbe" in c and "readinessProbe" in c, where
+                assert "livenessProbe" in c, where
+                assert "readinessProbe" in c, where
 
 
 def test_production_is_highly_available(rendered):
