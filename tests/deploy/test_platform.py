@@ -182,3 +182,24 @@ def test_config_maps_are_the_repository_files(rendered):
             n: p.read_text() for n, p in rule_files.items()}, f"{source}: rule files differ"
         assert maps["grafana-dashboards"] == {
             n: p.read_text() for n, p in dashboards.items()}, f"{source}: dashboards differ"
+
+
+def test_injector_configs_load_and_tenant_grants_stay_in_their_tenant(rendered, tmp_path):
+    from hexr_injector import load_config
+
+    docs = rendered["helm-production"]
+    maps = [d for d in docs if d["kind"] == "ConfigMap"
+            and d["metadata"]["name"] in {"hexr-injector", "credential-injector"}]
+    assert len(maps) == 3  # the platform's and one per tenant
+    for cm in maps:
+        path = tmp_path / "injector.yaml"
+        path.write_text(cm["data"]["injector.yaml"])
+        config = load_config(path)
+        assert config.trust_domain == "hexr.local"
+        assert config.resolved_jwks_url == "http://spire-oidc.hexr-system.svc/keys"
+        ns = cm["metadata"]["namespace"]
+        if ns.startswith("tenant-"):
+            # values-production.yaml asks for a grant on tenant beta inside acme's list.
+            assert {g.tenant for g in config.grants} <= {ns.removeprefix("tenant-")}
+    acme = next(m for m in maps if m["metadata"]["namespace"] == "tenant-acme")
+    assert "beta" not in acme["data"]["injector.yaml"]
