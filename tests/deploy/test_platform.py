@@ -203,3 +203,15 @@ def test_injector_configs_load_and_tenant_grants_stay_in_their_tenant(rendered, 
             assert {g.tenant for g in config.grants} <= {ns.removeprefix("tenant-")}
     acme = next(m for m in maps if m["metadata"]["namespace"] == "tenant-acme")
     assert "beta" not in acme["data"]["injector.yaml"]
+
+
+def test_every_manifest_file_of_deploy_kubernetes_validates():
+    files = sorted((chart.ROOT / "deploy" / "kubernetes").glob("*.yaml"))
+    assert files
+    for path in files:
+        docs = k8s.load_all(path.read_text())
+        assert docs, path
+        assert k8s.errors(docs) == [], path
+    monitor = k8s.load_all((chart.ROOT / "deploy/kubernetes/servicemonitor.yaml").read_text())[0]
+    monitor["spec"]["endpoints"][0]["interval"] = "fifteen seconds"
+    assert k8s.errors([monitor]) != []
