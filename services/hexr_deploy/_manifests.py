@@ -22,6 +22,7 @@ __all__ = ["DeploySettings", "render"]
 _SOCKET_DIR = "/spiffe-workload-api"
 _PROCESS_DIR = "/etc/hexr/process"
 _PLATFORM = "hexr-system.svc"
+_VAULT_CA_DIR = "/etc/hexr/vault-ca"
 
 Manifest = dict[str, Any]
 
@@ -71,12 +72,15 @@ def _env(ctx: ProcessContext, s: DeploySettings, metrics_port: int) -> list[dict
         "HEXR_PROCESS_CONTEXT": f"{_PROCESS_DIR}/{ctx.role}.json",
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://otel-collector.{_PLATFORM}:4317",
         "HEXR_VAULT_ADDR": f"https://openbao.{_PLATFORM}:8200",
-        "HEXR_VALKEY_URL": f"redis://valkey.{_PLATFORM}:6379",
+        "HEXR_VAULT_CACERT": f"{_VAULT_CA_DIR}/ca.crt",
         "HEXR_INJECTOR_URL": f"https://127.0.0.1:{s.injector_port}",
         "HEXR_METRICS_HOST": "0.0.0.0",  # noqa: S104 - scraped by Prometheus (NetworkPolicy)
         "HEXR_METRICS_PORT": str(metrics_port),
     }
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in values.items()]
+    # The tenant's Valkey ACL user (redis://agent:...@valkey...) and the scrape token.
+    env.append({"name": "HEXR_VALKEY_URL",
+                "valueFrom": {"secretKeyRef": {"name": "hexr-valkey", "key": "url"}}})
     env.append(
         {
             "name": "HEXR_METRICS_BEARER_TOKEN",
@@ -117,6 +121,7 @@ def _container(
             {"name": "spiffe-workload-api", "mountPath": _SOCKET_DIR, "readOnly": True},
             {"name": "process", "mountPath": _PROCESS_DIR, "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - a private emptyDir
+            {"name": "vault-ca", "mountPath": _VAULT_CA_DIR, "readOnly": True},
         ],
     }
 
@@ -216,6 +221,8 @@ def _agent_manifests(roles: list[ProcessContext], s: DeploySettings) -> list[Man
             {"name": "spiffe-workload-api", "csi": {"driver": "csi.spiffe.io", "readOnly": True}},
             {"name": "process", "configMap": {"name": f"{name}-process"}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+            # OpenBao's CA (public), published per tenant by the chart (openbao.caBundle).
+            {"name": "vault-ca", "configMap": {"name": "hexr-vault-ca"}},
             {"name": "injector-config", "configMap": {"name": "hexr-injector"}},
             {"name": "injector-sealing", "secret": {
                 "secretName": "injector-sealing", "defaultMode": 0o400,

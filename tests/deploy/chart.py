@@ -25,13 +25,31 @@ HEADER = (
 )
 
 
-def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The chart's manifests for ``values`` (merged over values.yaml), as documents."""
+# Stands for the operator's OpenBao CA (tenants need one); not a certificate.
+TEST_CA = "-----BEGIN CERTIFICATE-----\ntest-ca\n-----END CERTIFICATE-----\n"
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of two values dicts, as Helm merges -f files."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def render(*values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's manifests for ``values`` (merged in order over values.yaml)."""
     import helm_python
 
+    merged: dict[str, Any] = {"openbao": {"caBundle": TEST_CA}}
+    for v in values:
+        merged = merge(merged, v)
     helm_python.disable_logging()
     with helm_python.Chart.load(str(CHART)) as chart:
-        files = chart.render(values or {}, name="hexr", namespace="hexr-system")
+        files = chart.render(merged, name="hexr", namespace="hexr-system")
     docs: list[dict[str, Any]] = []
     for name in sorted(files):
         if name.endswith((".txt", "NOTES.txt")):
@@ -74,7 +92,8 @@ def kustomize_files() -> dict[Path, str]:
     platform = [d for d in docs if not d["metadata"].get("namespace", "").startswith("tenant-")
                 and not (d["kind"] == "Namespace"
                          and d["metadata"]["name"].startswith("tenant-"))]
-    tenant = [d for d in docs if d not in platform]
+    # The CA ConfigMap is the operator's (kubectl create configmap hexr-vault-ca ...).
+    tenant = [d for d in docs if d not in platform and d["metadata"]["name"] != "hexr-vault-ca"]
     dump = lambda ds: HEADER + yaml.safe_dump_all(ds, sort_keys=False)  # noqa: E731
     return {BASE_FILE: dump(platform), TENANT_FILE: dump(tenant)}
 

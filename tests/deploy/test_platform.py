@@ -50,10 +50,18 @@ def test_validator_rejects_unknown_fields_and_kinds():
 def test_helm_lint_has_no_errors():
     import helm_python
 
+    ca = {"openbao": {"caBundle": chart.TEST_CA}}
     for values in ({}, chart.values_file("values-production.yaml")):
-        result = helm_python.lint(str(chart.CHART), values, strict=True)
+        result = helm_python.lint(str(chart.CHART), chart.merge(values, ca), strict=True)
         assert result["errors"] == [], result
         assert [m for m in result["messages"] if m["severity"] > 1] == [], result
+
+
+def test_tenants_need_the_vault_ca():
+    import helm_python
+
+    with pytest.raises(helm_python.HelmError, match="openbao.caBundle"):
+        chart.render({"openbao": {"caBundle": ""}, "tenants": [{"name": "acme"}]})
 
 
 def test_generated_kustomize_files_match_the_chart():
