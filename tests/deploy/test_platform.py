@@ -60,7 +60,7 @@ def test_helm_lint_has_no_errors():
 def test_tenants_need_the_vault_ca():
     import helm_python
 
-    with pytest.raises(helm_python.HelmError, match="openbao.caBundle"):
+    with pytest.raises(helm_python.HelmError, match=r"openbao\.caBundle"):
         chart.render({"openbao": {"caBundle": ""}, "tenants": [{"name": "acme"}]})
 
 
