@@ -49,7 +49,7 @@ def deploy(
     tenant: Tenant,
     image: Annotated[
         str | None,
-        typer.Option("--image", help="Agent image (code at /app); default hexr-agent-<agent>."),
+        typer.Option("--image", help="Agent image (code at /app); default hexr-agent-<file>."),
     ] = None,
     sidecar_image: Annotated[
         str, typer.Option("--sidecar-image", help="Hexr image of the sidecars.")
@@ -66,7 +66,7 @@ def deploy(
 
     try:
         contexts = build_contexts(source, tenant, trust_domain)
-        agent_image = image or f"hexr-agent-{dns_label(contexts[0].agent)}:{__version__}"
+        agent_image = image or f"hexr-agent-{dns_label(source.stem)}:{__version__}"
         settings = DeploySettings(
             image=agent_image, sidecar_image=sidecar_image,
             trust_domain=trust_domain, replicas=replicas,
