@@ -172,3 +172,32 @@ def test_dockerfiles_are_multi_stage_and_non_root():
         users = [line for line in lines if line.startswith("USER ")]
         assert users, name
         assert users[-1] == "USER 10001:10001", name
+
+
+# Top-level keys of spire-controller-manager 0.6.6's config file (the json tags of
+# ControllerManagerConfig and its inlined spec, api/v1alpha1/controllermanagerconfig_types.go);
+# its CRD describes the spec-wrapped resource, not this file.
+_CM_KEYS = {
+    "apiVersion", "kind", "clusterName", "clusterDomain", "trustDomain", "ignoreNamespaces",
+    "validatingWebhookConfigurationName", "gcInterval", "spireServerSocketPath", "logLevel",
+    "logEncoding", "grpc", "syncPeriod", "leaderElection", "cacheNamespace", "cacheNamespaces",
+    "gracefulShutDown", "controller", "metrics", "health", "webhook", "className",
+    "watchClassless", "parentIDTemplate", "reconcile", "entryIDPrefix", "entryIDPrefixCleanup",
+    "staticManifestPath", "expandEnvStaticManifests", "enableEntryRenderCache",
+    "entryRenderCacheSize",
+}
+
+
+def test_spire_controller_manager_config_uses_its_keys_and_our_webhook():
+    docs = chart.render()
+    server = next(d for d in docs if d["kind"] == "ConfigMap"
+                  and d["metadata"]["name"] == "spire-server")
+    config = yaml.safe_load(server["data"]["controller-manager.yaml"])
+    assert set(config) <= _CM_KEYS
+    assert config["kind"] == "ControllerManagerConfig"
+    assert config["trustDomain"] == "hexr.local"
+    assert config["spireServerSocketPath"] in server["data"]["server.conf"]
+    hooks = {d["metadata"]["name"]: d for d in docs
+             if d["kind"] == "ValidatingWebhookConfiguration"}
+    service = hooks[config["validatingWebhookConfigurationName"]]["webhooks"][0]["clientConfig"]
+    assert service["service"]["name"] in _services(docs)
