@@ -12,12 +12,14 @@ import typer
 
 from hexr import __version__
 from hexr.errors import HexrError
-from hexr.identity import DEFAULT_TRUST_DOMAIN
 
 Source = Annotated[Path, typer.Argument(help="Python file with @hexr_agent functions.")]
 Tenant = Annotated[str, typer.Option("--tenant", "-t", help="Tenant the agents belong to.")]
+# The SDK's default trust domain (tests/deploy checks they agree); HEXR_TRUST_DOMAIN wins.
+DEFAULT_TRUST_DOMAIN = "hexr.local"
 TrustDomain = Annotated[
-    str, typer.Option("--trust-domain", help="SPIFFE trust domain.")
+    str,
+    typer.Option("--trust-domain", envvar="HEXR_TRUST_DOMAIN", help="SPIFFE trust domain."),
 ]
 
 _DEFAULT_SIDECAR_IMAGE = f"ghcr.io/hexr/hexr:{__version__}"

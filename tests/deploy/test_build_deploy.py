@@ -20,6 +20,13 @@ AGENTS = Path(__file__).parent / "agents"
 runner = CliRunner()
 
 
+def test_cli_default_trust_domain_is_the_sdks():
+    from hexr._settings import DEFAULT_TRUST_DOMAIN
+    from hexr_cli import deploy
+
+    assert deploy.DEFAULT_TRUST_DOMAIN == DEFAULT_TRUST_DOMAIN
+
+
 def test_crew_file_is_never_imported():
     # The crew imports a framework that is not installed: analysing it must not run it.
     done = subprocess.run([sys.executable, str(AGENTS / "crew.py")], capture_output=True,
@@ -29,7 +36,8 @@ def test_crew_file_is_never_imported():
     assert len(find_agents(AGENTS / "crew.py")) == 4
 
 
-def test_build_finds_every_role_of_a_multi_role_crew(tmp_path):
+def test_build_finds_every_role_of_a_multi_role_crew(tmp_path, monkeypatch):
+    monkeypatch.delenv("HEXR_TRUST_DOMAIN", raising=False)
     result = runner.invoke(app, ["build", str(AGENTS / "crew.py"), "--tenant", "acme",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -17,11 +17,10 @@ from hexr.identity._source import (
     reset_default_source,
     try_current_spiffe_id,
 )
-from hexr.identity._spiffe_id import DEFAULT_TRUST_DOMAIN, SpiffeId
+from hexr.identity._spiffe_id import SpiffeId
 from hexr.identity._tls import SpiffeSSLContext, peer_spiffe_id
 
 __all__ = [
-    "DEFAULT_TRUST_DOMAIN",
     "Authorizer",
     "IdentitySource",
     "SpiffeId",
