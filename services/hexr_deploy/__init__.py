@@ -9,7 +9,7 @@ from hexr_deploy._analysis import AgentRole, BuildError, find_agents
 from hexr_deploy._apply import ApplyError, apply, to_yaml
 from hexr_deploy._context import SIDECAR_ROLES, ProcessContext, build, write_contexts
 from hexr_deploy._manifests import DeploySettings, render
-from hexr_deploy._names import dns_label, tenant_namespace
+from hexr_deploy._names import dns_label, is_dns_label, tenant_namespace
 
 __all__ = [
     "SIDECAR_ROLES",
@@ -22,6 +22,7 @@ __all__ = [
     "build",
     "dns_label",
     "find_agents",
+    "is_dns_label",
     "render",
     "tenant_namespace",
     "to_yaml",

@@ -13,7 +13,7 @@ from pathlib import Path
 from hexr.errors import IdentityError
 from hexr.identity import SpiffeId
 from hexr_deploy._analysis import AgentRole, BuildError, find_agents
-from hexr_deploy._names import dns_label
+from hexr_deploy._names import dns_label, tenant_namespace
 
 __all__ = ["ProcessContext", "build", "write_contexts"]
 
@@ -66,9 +66,14 @@ def build(source: Path, tenant: str, trust_domain: str) -> list[ProcessContext]:
     """The process contexts of every ``@hexr_agent`` of ``source`` for ``tenant``.
 
     Raises:
-        BuildError: the file cannot be analysed, declares no agent, declares an agent of
-            another tenant, or two roles would share a container name.
+        BuildError: the tenant cannot name a namespace, the file cannot be analysed,
+            declares no agent, declares an agent of another tenant, or two roles would share
+            a container name.
     """
+    try:
+        tenant_namespace(tenant)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
     roles = find_agents(source)
     if not roles:
         raise BuildError(f"{source}: no @hexr_agent found")

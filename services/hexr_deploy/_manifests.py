@@ -246,7 +246,20 @@ def _agent_manifests(roles: list[ProcessContext], s: DeploySettings) -> list[Man
     }
     processes = [*roles, *(_sidecar_context(first, r, s) for r in SIDECAR_ROLES)]
     identities = [_cluster_spiffe_id(p, ns, name, selector) for p in processes]
-    return [sa, config, deployment, service, *identities]
+    extra: list[Manifest] = []
+    if s.replicas > 1:
+        # Replicas on different nodes, and drains keep all but one running.
+        pod_spec["affinity"] = {"podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{
+                "weight": 100,
+                "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                    "labelSelector": {"matchLabels": selector}},
+            }]}}
+        extra.append({
+            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta,
+            "spec": {"minAvailable": s.replicas - 1, "selector": {"matchLabels": selector}},
+        })
+    return [sa, config, deployment, service, *extra, *identities]
 
 
 def _cluster_spiffe_id(

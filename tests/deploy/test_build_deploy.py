@@ -134,6 +134,20 @@ def test_deploy_dry_run_validates_and_has_sidecars_and_identities():
     assert set(ids) == set(roles) | set(sidecars)
 
 
+def test_deploy_replicas_get_a_pdb_and_spread_and_contexts_match_build(tmp_path):
+    docs = _deploy(AGENTS / "single.py", "--replicas", "3")
+    assert k8s.errors(docs) == []
+    kinds = {d["kind"]: d for d in docs}
+    assert kinds["PodDisruptionBudget"]["spec"]["minAvailable"] == 2
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    assert "podAntiAffinity" in pod["affinity"]
+    built = runner.invoke(app, ["build", str(AGENTS / "single.py"), "--tenant", "acme",
+                                "--trust-domain", "prod.example", "--out", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    assert kinds["ConfigMap"]["data"] == {
+        "main.json": (tmp_path / "acme/analyst/main.json").read_text()}
+
+
 def test_deploy_without_a_cluster_fails_clearly(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing-kubeconfig"))
     result = runner.invoke(app, ["deploy", str(AGENTS / "single.py"), "--tenant", "acme"])

@@ -1,5 +1,7 @@
 """Kubernetes names for Hexr names: kept when valid, else cleaned and made unique."""
 
+import pytest
+
 from hexr_deploy import dns_label, tenant_namespace
 
 
@@ -14,5 +16,10 @@ def test_other_names_become_distinct_valid_labels():
     assert a.startswith("acme-co-")
     long = dns_label("x" * 200)
     assert len(long) <= 63
-    assert len(tenant_namespace("T" * 100)) <= 63
     assert dns_label("___") != dns_label("--")
+
+
+@pytest.mark.parametrize("tenant", ["Acme", "acme.co", "a" * 57, "-acme", ""])
+def test_tenants_that_cannot_name_a_namespace_are_refused(tenant):
+    with pytest.raises(ValueError, match="cannot name a Kubernetes namespace"):
+        tenant_namespace(tenant)
