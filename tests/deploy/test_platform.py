@@ -57,6 +57,25 @@ def test_helm_lint_has_no_errors():
         assert [m for m in result["messages"] if m["severity"] > 1] == [], result
 
 
+@pytest.mark.parametrize(
+    ("values", "where"),
+    [
+        ({"images": {"valkey": {"repository": "x", "tag": "latest"}}}, "/images/valkey/tag"),
+        ({"images": {"valkey": {"repository": "x", "tag": "1", "digest": "sha256:x"}}},
+         "/images/valkey/digest"),
+        ({"tenants": [{"name": "Acme"}]}, "/tenants/0/name"),
+        ({"valkey": {"replicas": 0}}, "/valkey/replicas"),
+        ({"global": {"antiAffinity": "sometimes"}}, "/global/antiAffinity"),
+        ({"valky": {}}, "valky"),
+    ],
+)
+def test_values_schema_refuses_bad_values(values, where):
+    import helm_python
+
+    with pytest.raises(helm_python.HelmError, match=where):
+        chart.render(values)
+
+
 def test_tenants_need_the_vault_ca():
     import helm_python
 
