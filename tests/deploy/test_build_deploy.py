@@ -153,3 +153,36 @@ def test_deploy_without_a_cluster_fails_clearly(tmp_path, monkeypatch):
     result = runner.invoke(app, ["deploy", str(AGENTS / "single.py"), "--tenant", "acme"])
     assert result.exit_code == 1
     assert "no current context" in result.output
+
+
+def test_deploy_applies_server_side_with_kubectl(tmp_path, monkeypatch):
+    from tests.deploy.fake_apiserver import fake_apiserver
+
+    expected = _deploy(AGENTS / "crew.py")
+    with fake_apiserver() as api:
+        monkeypatch.setenv("KUBECONFIG", str(api.kubeconfig(tmp_path)))
+        result = runner.invoke(app, ["deploy", str(AGENTS / "crew.py"), "--tenant", "acme",
+                                     "--trust-domain", "prod.example"])
+        assert result.exit_code == 0, result.output
+    assert "serverside-applied" in result.output
+    assert [a.body for a in api.applied] == expected
+    for request in api.applied:
+        assert request.content_type == "application/apply-patch+yaml"
+        assert request.query["fieldManager"] == ["hexr"]
+        assert request.query["fieldValidation"] == ["Strict"]
+    paths = {a.path for a in api.applied}
+    assert "/apis/apps/v1/namespaces/tenant-acme/deployments/research-crew" in paths
+    assert "/apis/spire.spiffe.io/v1alpha1/clusterspiffeids/hexr-acme-research-crew-a2a" in paths
+
+
+def test_apply_reports_what_the_server_refused(tmp_path, monkeypatch):
+    from hexr_deploy import ApplyError, apply
+    from tests.deploy.fake_apiserver import fake_apiserver
+
+    bad = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "x", "namespace": "tenant-acme"}, "dta": {}}
+    with fake_apiserver() as api:
+        monkeypatch.setenv("KUBECONFIG", str(api.kubeconfig(tmp_path)))
+        with pytest.raises(ApplyError, match="kubectl apply failed"):
+            apply([bad])
+    assert api.applied == []
