@@ -21,8 +21,7 @@ COMPOSE = DEPLOY / "compose" / "docker-compose.yaml"
 
 
 def _rule_files() -> list[Path]:
-    return sorted(p for p in (DEPLOY / "prometheus").glob("*.yml")
-                  if "groups" in (yaml.safe_load(p.read_text()) or {}))
+    return chart.rule_files()
 
 
 _SD_ROLES = {"pod", "endpoints", "endpointslice", "service", "node", "ingress"}
@@ -153,7 +152,9 @@ def test_compose_file_matches_the_compose_spec_and_its_references_exist():
         "service:agent"
     mounted_rules = {Path(v.split(":")[1]).name for v in services["prometheus"]["volumes"]
                      if "/rules/" in v}
-    assert mounted_rules == {p.name for p in _rule_files()}
+    assert mounted_rules == {p.name for p in _rule_files()}, (
+        "deploy/compose/docker-compose.yaml: mount every rule file of deploy/prometheus "
+        "into the prometheus service (../prometheus/<file>:/etc/prometheus/rules/<file>:ro)")
 
 
 def test_compose_schema_check_rejects_an_unknown_key():

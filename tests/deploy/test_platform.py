@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.deploy import chart, k8s
 
@@ -191,9 +190,8 @@ def test_config_maps_are_the_repository_files(rendered):
         ("alertmanager-config", "alertmanager.yml"): root / "deploy/alertmanager/alertmanager.yml",
         ("grafana-datasources", "hexr.yaml"): root / "deploy/grafana/datasources/hexr.yaml",
     }
-    rule_files = {p.name: p for p in (root / "deploy/prometheus").glob("*.yml")
-                  if "groups" in (yaml.safe_load(p.read_text()) or {})}
-    dashboards = {p.name: p for p in (root / "dashboards").rglob("*.json")}
+    rule_files = {p.name: p for p in chart.rule_files()}
+    dashboards = {p.name: p for p in chart.dashboard_files()}
     assert rule_files, "no Prometheus rule file found"
     for source in ("helm-default", "kustomize-dev"):
         maps = {}
