@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hexr.identity import SpiffeId
 from hexr_deploy._context import SIDECAR_ROLES, ProcessContext
 from hexr_deploy._names import dns_label, tenant_namespace
 
@@ -127,7 +128,7 @@ def _container(
 
 
 def _sidecar_context(main: ProcessContext, role: str, s: DeploySettings) -> ProcessContext:
-    spiffe_id = f"spiffe://{s.trust_domain}/agent/{main.tenant}/{main.agent}/{role}"
+    spiffe_id = str(SpiffeId.for_agent(main.tenant, main.agent, role, s.trust_domain))
     return ProcessContext(
         tenant=main.tenant, agent=main.agent, role=role, framework="hexr",
         spiffe_id=spiffe_id, source="", function="", line=0, container=role,
@@ -203,10 +204,11 @@ def _agent_manifests(roles: list[ProcessContext], s: DeploySettings) -> list[Man
         "apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta,
         "automountServiceAccountToken": False,
     }
+    processes = [*roles, *(_sidecar_context(first, r, s) for r in SIDECAR_ROLES)]
     config: Manifest = {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {**meta, "name": f"{name}-process"},
-        "data": {f"{c.role}.json": c.to_json() for c in roles},
+        "data": {f"{c.role}.json": c.to_json() for c in processes},
     }
     pod_spec: dict[str, Any] = {
         "serviceAccountName": name,
@@ -244,7 +246,6 @@ def _agent_manifests(roles: list[ProcessContext], s: DeploySettings) -> list[Man
             "ports": [{"name": "a2a", "port": s.a2a_port, "targetPort": "a2a"}],
         },
     }
-    processes = [*roles, *(_sidecar_context(first, r, s) for r in SIDECAR_ROLES)]
     identities = [_cluster_spiffe_id(p, ns, name, selector) for p in processes]
     extra: list[Manifest] = []
     if s.replicas > 1:

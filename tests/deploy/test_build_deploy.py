@@ -144,8 +144,11 @@ def test_deploy_replicas_get_a_pdb_and_spread_and_contexts_match_build(tmp_path)
     built = runner.invoke(app, ["build", str(AGENTS / "single.py"), "--tenant", "acme",
                                 "--trust-domain", "prod.example", "--out", str(tmp_path)])
     assert built.exit_code == 0, built.output
-    assert kinds["ConfigMap"]["data"] == {
-        "main.json": (tmp_path / "acme/analyst/main.json").read_text()}
+    contexts = kinds["ConfigMap"]["data"]
+    assert set(contexts) == {"main.json", "injector.json", "a2a.json"}
+    assert contexts["main.json"] == (tmp_path / "acme/analyst/main.json").read_text()
+    assert json.loads(contexts["a2a.json"])["spiffe_id"] == str(
+        SpiffeId.for_agent("acme", "analyst", "a2a", "prod.example"))
 
 
 def test_deploy_without_a_cluster_fails_clearly(tmp_path, monkeypatch):
