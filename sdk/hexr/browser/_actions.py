@@ -11,7 +11,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-__all__ = ["MAX_ACTIONS", "Action", "parse_actions"]
+__all__ = [
+    "MAX_ACTIONS",
+    "Action",
+    "Click",
+    "ExtractText",
+    "Fill",
+    "Navigate",
+    "Press",
+    "Screenshot",
+    "Scroll",
+    "Select",
+    "WaitFor",
+    "parse_actions",
+]
 
 MAX_ACTIONS = 32
 _Ref = Annotated[str, Field(pattern=r"^e[0-9]{1,4}$")]

@@ -23,7 +23,18 @@ from pydantic import ValidationError
 
 from hexr import _env
 from hexr._agent import current_agent
-from hexr.browser._actions import Action, Navigate, parse_actions
+from hexr.browser._actions import (
+    Action,
+    Click,
+    ExtractText,
+    Fill,
+    Navigate,
+    Press,
+    Scroll,
+    Select,
+    WaitFor,
+    parse_actions,
+)
 from hexr.browser._egress import DENIED_HEADER, EgressPolicy, EgressProxy
 from hexr.browser._snapshot import SNAPSHOT_JS, ref_selector, snapshot_items
 from hexr.errors import BrowserError, ConfigError, EgressDenied
@@ -72,9 +83,7 @@ class UntrustedText:
     def as_prompt(self) -> str:
         """The text fenced and labelled as untrusted, for putting into a prompt."""
         body = self.text.replace("</untrusted-web-content", "&lt;/untrusted-web-content")
-        return (
-            f'<untrusted-web-content source="{self.source}">\n{body}\n</untrusted-web-content>'
-        )
+        return f'<untrusted-web-content source="{self.source}">\n{body}\n</untrusted-web-content>'
 
 
 @dataclass(slots=True)
@@ -125,7 +134,9 @@ def egress_policy_for(tenant: str, agent: str, path: str | None = None) -> Egres
         with open(file, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"browser egress file {file}: unreadable ({type(exc).__name__})") from None
+        raise ConfigError(
+            f"browser egress file {file}: unreadable ({type(exc).__name__})"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"browser egress file {file}: a mapping is expected")
     for key in (f"{tenant}/{agent}", tenant, "default"):
@@ -171,52 +182,53 @@ class _Session:
         self.snapshot = snapshot_items(await self.page.evaluate(SNAPSHOT_JS))
 
     async def run(self, action: Action) -> ActionResult:
+        """Run one validated action."""
         page = self.page
         result = ActionResult(action.action)
-        kind = action.action
         if isinstance(action, Navigate):
-            try:
-                await page.goto(action.url, wait_until="load", timeout=15_000)
-            except Exception as exc:
-                if self.denied is None and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
-                    self.denied = _strip_query(action.url)
-                self._check()
-                raise BrowserError(f"navigation failed: {_strip_query(action.url)}") from None
-            self._check()
-            await self.refresh()
-        elif kind in ("click", "fill", "select", "press"):
-            locator = page.locator(ref_selector(action.ref))  # type: ignore[union-attr]
+            await self._navigate(action.url)
+        elif isinstance(action, Click | Fill | Select | Press):
+            locator = page.locator(ref_selector(action.ref))
             if await locator.count() != 1:
-                raise BrowserError(f"no element {action.ref} in the snapshot")  # type: ignore[union-attr]
-            if kind == "click":
+                raise BrowserError(f"no element {action.ref} in the snapshot")
+            if isinstance(action, Click):
                 await locator.click(timeout=5_000)
-            elif kind == "fill":
-                await locator.fill(action.value, timeout=5_000)  # type: ignore[union-attr]
-            elif kind == "select":
-                await locator.select_option(action.value, timeout=5_000)  # type: ignore[union-attr]
+            elif isinstance(action, Fill):
+                await locator.fill(action.value, timeout=5_000)
+            elif isinstance(action, Select):
+                await locator.select_option(action.value, timeout=5_000)
             else:
-                await locator.press(action.key, timeout=5_000)  # type: ignore[union-attr]
+                await locator.press(action.key, timeout=5_000)
             with contextlib.suppress(Exception):
                 await page.wait_for_load_state("load", timeout=5_000)
             self._check()
             await self.refresh()
-        elif kind == "wait_for":
-            wait = action  # type: ignore[assignment]
-            if wait.ref is not None:  # type: ignore[attr-defined]
-                target = page.locator(ref_selector(wait.ref))  # type: ignore[attr-defined]
+        elif isinstance(action, WaitFor):
+            if action.ref is not None:
+                target = page.locator(ref_selector(action.ref))
             else:
-                target = page.get_by_text(wait.text or "")  # type: ignore[attr-defined]
-            await target.first.wait_for(timeout=wait.timeout_ms)  # type: ignore[attr-defined]
-        elif kind == "scroll":
-            await page.mouse.wheel(0, action.dy)  # type: ignore[union-attr]
-        elif kind == "extract_text":
-            ref = action.ref  # type: ignore[union-attr]
-            selector = ref_selector(ref) if ref else "body"
+                target = page.get_by_text(action.text or "")
+            await target.first.wait_for(timeout=action.timeout_ms)
+        elif isinstance(action, Scroll):
+            await page.mouse.wheel(0, action.dy)
+        elif isinstance(action, ExtractText):
+            selector = ref_selector(action.ref) if action.ref else "body"
             text = (await page.locator(selector).first.inner_text(timeout=5_000))[:_MAX_TEXT]
             result.text = self._untrusted(text)
-        elif kind == "screenshot":
+        else:
             result.screenshot = await page.screenshot(type="png")
         return result
+
+    async def _navigate(self, url: str) -> None:
+        try:
+            await self.page.goto(url, wait_until="load", timeout=15_000)
+        except Exception as exc:  # noqa: BLE001 - Playwright raises its own Error types
+            if self.denied is None and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
+                self.denied = _strip_query(url)  # the proxy refused the tunnel (https)
+            self._check()
+            raise BrowserError(f"navigation failed: {_strip_query(url)}") from None
+        self._check()
+        await self.refresh()
 
     def _untrusted(self, text: str) -> UntrustedText:
         source = _strip_query(self.page.url)
@@ -227,7 +239,9 @@ class _Session:
         guard = enabled() or Guard()
         tenant, agent = _who()
         verdict = guard.pipeline().scan(
-            "output", [text], {n.ATTR_TENANT: tenant, n.ATTR_AGENT_NAME: agent},
+            "output",
+            [text],
+            {n.ATTR_TENANT: tenant, n.ATTR_AGENT_NAME: agent},
             allow_redact=False,
         )
         if verdict.valid:
@@ -297,7 +311,12 @@ async def _session(
     from playwright.async_api import async_playwright  # the browser extra, loaded on use
 
     profile = tempfile.mkdtemp(prefix="hexr-browser-")
-    env = {"PATH": "/usr/bin:/bin", "HOME": profile, "TMPDIR": profile, "LANG": "C.UTF-8"}
+    env: dict[str, str | float | bool] = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": profile,
+        "TMPDIR": profile,
+        "LANG": "C.UTF-8",
+    }
     args = [
         *_ARGS,
         f"--proxy-server=http://127.0.0.1:{proxy.port}",
@@ -309,9 +328,7 @@ async def _session(
                 executable_path=CHROMIUM, args=args, env=env, timeout=30_000
             )
             try:
-                context = await browser.new_context(
-                    accept_downloads=False, service_workers="block"
-                )
+                context = await browser.new_context(accept_downloads=False, service_workers="block")
                 page = await context.new_page()
                 session = _Session(page, proxy, scan_text)
                 results = []

@@ -239,12 +239,12 @@ def _split_host_port(authority: str, default: int) -> tuple[str, int]:
 
 async def _refuse(writer: asyncio.StreamWriter, status: int, reason: str) -> None:
     body = f"hexr browser: {reason}\n".encode()
-    writer.write(
+    head = (
         f"HTTP/1.1 {status} {reason}\r\n{DENIED_HEADER}: denied\r\n"
-        f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        .encode()
-        + body
+        f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
     )
+    writer.write(head.encode() + body)
     with contextlib.suppress(OSError):
         await writer.drain()
 

@@ -9,7 +9,8 @@ __all__ = ["SNAPSHOT_JS", "ref_selector"]
 # Runs in the page: numbers visible interactive elements, returns a bounded description.
 SNAPSHOT_JS = """
 () => {
-  const sel = 'a[href],button,input,select,textarea,[role=button],[role=link],[contenteditable=true]';
+  const sel = 'a[href],button,input,select,textarea,' +
+              '[role=button],[role=link],[contenteditable=true]';
   const out = [];
   let n = 0;
   for (const el of document.querySelectorAll(sel)) {

@@ -33,9 +33,7 @@ _lock = threading.Lock()
 _active: Guard | None = None
 
 
-def enable(
-    policy: GuardPolicy | str | Path | None = None, *, warm_up: bool = True
-) -> Guard:
+def enable(policy: GuardPolicy | str | Path | None = None, *, warm_up: bool = True) -> Guard:
     """Scan every `hexr_llm` call of the process with ``policy`` (see `Guard`).
 
     Args:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from time import perf_counter
 
 from hexr.guard._policy import GuardPolicy, ScannerSpec
-from hexr.logs import scrub_text
 from hexr.guard._scanners import TextScanner, build_scanner
 from hexr.guard._telemetry import BLOCKS, DURATION, SCANS, TRACER
+from hexr.logs import scrub_text
 from hexr.telemetry import _names as n
 
 __all__ = ["Pipeline", "Verdict"]
@@ -88,8 +88,7 @@ class Pipeline:
                         **labels,
                         n.ATTR_GUARD_SCAN_TYPE: direction,
                         n.ATTR_GUARD_IS_VALID: verdict.valid,
-                        n.ATTR_GUARD_SCANNER: ",".join(verdict.fired or verdict.redacted)
-                        or "none",
+                        n.ATTR_GUARD_SCANNER: ",".join(verdict.fired or verdict.redacted) or "none",
                         n.ATTR_GUARD_DURATION_MS: elapsed * 1000,
                     }
                 )

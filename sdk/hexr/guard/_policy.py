@@ -112,11 +112,11 @@ class ScannerSpec(BaseModel):
         if missing:
             raise ValueError(f"{self.type}: missing options {missing}")
         for key, value in self.options.items():
-            if isinstance(value, list):
-                if len(value) > _MAX_LIST or any(
-                    not isinstance(v, str) or len(v) > _MAX_ITEM_CHARS for v in value
-                ):
-                    raise ValueError(f"{self.type}.{key}: at most {_MAX_LIST} short strings")
+            if isinstance(value, list) and (
+                len(value) > _MAX_LIST
+                or any(not isinstance(v, str) or len(v) > _MAX_ITEM_CHARS for v in value)
+            ):
+                raise ValueError(f"{self.type}.{key}: at most {_MAX_LIST} short strings")
         if self.action == "redact" and self.type not in _REDACTABLE:
             raise ValueError(f"{self.type} cannot redact; use action: block")
         if self.type in MODEL_SCANNERS and not self.model_path:
@@ -159,7 +159,7 @@ class GuardPolicy(BaseModel):
 
 
 def default_policy() -> GuardPolicy:
-    """The offline default: Secrets, InvisibleText, BanSubstrings, Regex (+ TokenLimit on prompts)."""
+    """The offline default: Secrets, InvisibleText, BanSubstrings, Regex, TokenLimit (prompts)."""
     return GuardPolicy()
 
 

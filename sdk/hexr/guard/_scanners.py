@@ -87,7 +87,7 @@ def _scanner_class(kind: str) -> Any:
         module = importlib.import_module(f"llm_guard.input_scanners.{_MODULES[kind]}")
         for name, loaded in list(sys.modules.items()):
             if name.startswith("llm_guard") and hasattr(loaded, "LOGGER"):
-                loaded.LOGGER = _SILENT
+                setattr(loaded, "LOGGER", _SILENT)  # noqa: B010 - module attribute
     return getattr(module, kind)
 
 

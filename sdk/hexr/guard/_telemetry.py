@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hexr.telemetry import get_meter, get_tracer
 from hexr.telemetry import _names as n
+from hexr.telemetry import get_meter, get_tracer
 
 __all__ = ["BLOCKS", "DURATION", "SCANS", "TRACER"]
 

@@ -395,7 +395,7 @@ class LLMCall:
         run: Callable[[LLMHooks, LLMCallInfo, Any], Any],
         async_name: str,
     ) -> Any:
-        """`run_hooks` for async clients: a hook's ``async_name`` method is awaited if it has one."""
+        """`run_hooks` for async clients: a hook's ``async_name`` method is awaited if present."""
         info = self.info()
         token = otel_context.attach(trace.set_span_in_context(self.span))
         scan_started = perf_counter()

@@ -27,7 +27,7 @@ _DURATION = _METER.create_histogram(
 )
 
 
-def exec(  # noqa: A001 - the documented name: hexr.sandbox.exec
+def exec(
     code: str,
     language: str = "python",
     *,

@@ -11,6 +11,7 @@ time and output limits, watches the process count, and kills every process of th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
@@ -97,7 +98,10 @@ def _world_executable(path: str) -> bool:
 
 
 def _validate(
-    code: str, language: str, files: Mapping[str, str | bytes], env_vars: Mapping[str, str],
+    code: str,
+    language: str,
+    files: Mapping[str, str | bytes],
+    env_vars: Mapping[str, str],
     packages: Sequence[str],
 ) -> None:
     if language not in ("python", "bash"):
@@ -192,9 +196,20 @@ def _install(packages: Sequence[str], target: Path, wheelhouse: str | None) -> N
     if not house or not os.path.isdir(house):
         raise SandboxError("packages need a wheelhouse (HEXR_SANDBOX_WHEELHOUSE)")
     cmd = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--only-binary=:all:",
-        "--no-cache-dir", "--disable-pip-version-check", "--find-links", house,
-        "--target", str(target), *packages,
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-index",
+        "--only-binary=:all:",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--find-links",
+        house,
+        "--target",
+        str(target),
+        *packages,
     ]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PIP_NO_INPUT": "1"}
     done = subprocess.run(cmd, capture_output=True, env=env, timeout=120, check=False)  # noqa: S603
@@ -253,7 +268,7 @@ def _run(
             stderr=subprocess.PIPE,
             start_new_session=True,
             close_fds=True,
-            preexec_fn=child_setup(limits),  # noqa: PLW1509 - limits must apply before exec
+            preexec_fn=child_setup(limits),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise SandboxError(f"the sandbox could not start ({type(exc).__name__})") from None
@@ -262,7 +277,8 @@ def _run(
     limit = "none"
     truncated = False
     selector = selectors.DefaultSelector()
-    assert proc.stdout is not None and proc.stderr is not None
+    if proc.stdout is None or proc.stderr is None:  # pragma: no cover - PIPE was asked for
+        raise SandboxError("the sandbox's output pipes are missing")
     for stream, buffer in ((proc.stdout, out), (proc.stderr, err)):
         os.set_blocking(stream.fileno(), False)
         selector.register(stream, selectors.EVENT_READ, buffer)
@@ -329,10 +345,8 @@ def _limit_from_exit(code: int | None, stderr: str) -> Limit:
 def _stop(proc: subprocess.Popen[bytes], uid: int | None) -> None:
     """Kill the run: its process group, then (as root) every process of its uid."""
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     if uid is not None:
         kill_uid(uid)
     try:

@@ -109,7 +109,9 @@ async def test_form_is_filled_submitted_and_extracted(
     attrs = dict(span.attributes or {})
     assert attrs["url"] == f"{site.origin}/form"  # no query string
     assert attrs["actions_count"] == 3
-    actions = [dict(s.attributes or {})["hexr.browser.action"] for s in otel.spans("hexr.browser.action")]
+    actions = [
+        dict(s.attributes or {})["hexr.browser.action"] for s in otel.spans("hexr.browser.action")
+    ]
     assert actions == ["navigate", "fill", "click", "extract_text"]
     labels = {"tenant": "tests", "agent_name": "pytest"}
     assert otel.metric("hexr_browser_sessions_total", **labels, status="ok") >= 1
@@ -130,7 +132,9 @@ async def test_redirect_to_a_disallowed_loopback_port_is_stopped(
 
 async def test_link_to_a_disallowed_address_is_stopped(site: Site, forbidden: Site) -> None:
     with pytest.raises(EgressDenied):
-        await abrowse(f"{site.origin}/link", [{"action": "click", "ref": "e1"}], egress=_allow(site))
+        await abrowse(
+            f"{site.origin}/link", [{"action": "click", "ref": "e1"}], egress=_allow(site)
+        )
     assert forbidden.hits == []
 
 

@@ -33,7 +33,8 @@ def test_print_runs_with_a_minimal_result(otel: OtelCapture) -> None:
 def test_infinite_loop_hits_the_cpu_limit() -> None:
     result = hexr.sandbox.exec("while True:\n    pass", timeout=5, cpu_time=1)
     assert result.limit == "cpu_time"
-    assert result.exit_code is not None and result.exit_code < 0
+    assert result.exit_code is not None
+    assert result.exit_code < 0
 
 
 def test_sleeping_forever_hits_the_wall_time() -> None:
@@ -42,7 +43,9 @@ def test_sleeping_forever_hits_the_wall_time() -> None:
 
 
 def test_fork_bomb_is_stopped_at_the_process_limit() -> None:
-    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    code = (
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    )
     result = hexr.sandbox.exec(code, timeout=10, processes=8)
     assert result.limit == "processes"
 
@@ -138,9 +141,12 @@ def _wheel(house: Path) -> None:
     with zipfile.ZipFile(house / name, "w") as whl:
         whl.writestr("hexr_demo_pkg.py", "ANSWER = 42\n")
         info = "hexr_demo_pkg-1.0.dist-info"
-        whl.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: hexr-demo-pkg\nVersion: 1.0\n")
         whl.writestr(
-            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            f"{info}/METADATA", "Metadata-Version: 2.1\nName: hexr-demo-pkg\nVersion: 1.0\n"
+        )
+        whl.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         )
         whl.writestr(f"{info}/RECORD", "")
 
