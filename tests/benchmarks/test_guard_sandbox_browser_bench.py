@@ -1,6 +1,8 @@
 """Benchmark: guard pipeline latency and overhead, sandbox start-to-exit, browser session.
 
-Run: ``.venv/bin/pytest tests/benchmarks/test_guard_sandbox_browser_bench.py -s -p no:cacheprovider``
+Run::
+
+    .venv/bin/pytest tests/benchmarks/test_guard_sandbox_browser_bench.py -s -p no:cacheprovider
 
 Prints medians and p99s, measured in one run, of:
 - the default guard pipeline through the prompt hook (`Guard.before_request`, spans and
