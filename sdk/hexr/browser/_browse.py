@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,14 +37,18 @@ from hexr.browser._actions import (
     parse_actions,
 )
 from hexr.browser._egress import DENIED_HEADER, EgressPolicy, EgressProxy
+from hexr.browser._launcher import write_launcher
 from hexr.browser._snapshot import SNAPSHOT_JS, ref_selector, snapshot_items
 from hexr.errors import BrowserError, ConfigError, EgressDenied
+from hexr.sandbox._isolation import network_namespaces, secret_paths
 from hexr.telemetry import _names as n
 from hexr.telemetry import current_handle, get_meter, get_tracer
 
 __all__ = ["ActionResult", "BrowseResult", "UntrustedText", "abrowse", "egress_policy_for"]
 
 CHROMIUM = "/usr/bin/chromium"
+_BRIDGE_PORT = 3128
+"""The proxy's port inside Chromium's network namespace (bridged to the proxy's socket)."""
 _MAX_TEXT = 100_000
 _ARGS = (
     "--headless",
@@ -105,6 +110,8 @@ class BrowseResult:
     results: list[ActionResult] = field(default_factory=list)
     blocked_requests: int = 0
     """Requests the egress proxy refused (sub-resources included)."""
+    network_isolated: bool = False
+    """Chromium ran in its own network namespace, reaching only the proxy (root only)."""
 
 
 def _strip_query(url: str) -> str:
@@ -284,9 +291,12 @@ async def abrowse(
             n.ATTR_BROWSER_ACTIONS_COUNT: len(actions),
         },
     ) as span:
+        profile = Path(tempfile.mkdtemp(prefix="hexr-browser-"))
         try:
-            await proxy.start()
-            result = await asyncio.wait_for(_session(proxy, steps, scan_text, tracer), timeout)
+            isolated = network_namespaces()
+            await proxy.start(str(profile / "proxy.sock") if isolated else None)
+            session = _session(proxy, steps, scan_text, tracer, profile, isolated)
+            result = await asyncio.wait_for(session, timeout)
             status = "ok"
             return result
         except TimeoutError:
@@ -297,6 +307,7 @@ async def abrowse(
             raise
         finally:
             await proxy.close()
+            shutil.rmtree(profile, ignore_errors=True)
             span.set_attribute(n.ATTR_BROWSER_BLOCKED_REQUESTS, proxy.blocked)
             span.set_attribute(n.ATTR_STATUS, status)
             if proxy.blocked:
@@ -306,44 +317,53 @@ async def abrowse(
 
 
 async def _session(
-    proxy: EgressProxy, steps: list[Action], scan_text: bool, tracer: Any
+    proxy: EgressProxy,
+    steps: list[Action],
+    scan_text: bool,
+    tracer: Any,
+    profile: Path,
+    isolated: bool,
 ) -> BrowseResult:
     from playwright.async_api import async_playwright  # the browser extra, loaded on use
 
-    profile = tempfile.mkdtemp(prefix="hexr-browser-")
     env: dict[str, str | float | bool] = {
         "PATH": "/usr/bin:/bin",
-        "HOME": profile,
-        "TMPDIR": profile,
+        "HOME": str(profile),
+        "TMPDIR": str(profile),
         "LANG": "C.UTF-8",
     }
+    executable = CHROMIUM
+    port = proxy.port
+    if isolated:
+        port = _BRIDGE_PORT
+        executable = write_launcher(
+            profile, CHROMIUM, port, str(profile / "proxy.sock"), secret_paths(profile)
+        )
     args = [
         *_ARGS,
-        f"--proxy-server=http://127.0.0.1:{proxy.port}",
+        f"--proxy-server=http://127.0.0.1:{port}",
         "--proxy-bypass-list=<-loopback>",  # loopback goes through the proxy as well
     ]
-    try:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=args, env=env, timeout=30_000
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, args=args, env=env, timeout=30_000
+        )
+        try:
+            context = await browser.new_context(accept_downloads=False, service_workers="block")
+            page = await context.new_page()
+            session = _Session(page, proxy, scan_text)
+            results = []
+            for step in steps:
+                with tracer.start_as_current_span(
+                    n.SPAN_BROWSER_ACTION, attributes={n.ATTR_BROWSER_ACTION: step.action}
+                ):
+                    results.append(await session.run(step))
+            return BrowseResult(
+                final_url=_strip_query(page.url),
+                snapshot=session.snapshot,
+                results=results[1:],  # the first is the initial navigation
+                blocked_requests=proxy.blocked,
+                network_isolated=isolated,
             )
-            try:
-                context = await browser.new_context(accept_downloads=False, service_workers="block")
-                page = await context.new_page()
-                session = _Session(page, proxy, scan_text)
-                results = []
-                for step in steps:
-                    with tracer.start_as_current_span(
-                        n.SPAN_BROWSER_ACTION, attributes={n.ATTR_BROWSER_ACTION: step.action}
-                    ):
-                        results.append(await session.run(step))
-                return BrowseResult(
-                    final_url=_strip_query(page.url),
-                    snapshot=session.snapshot,
-                    results=results[1:],  # the first is the initial navigation
-                    blocked_requests=proxy.blocked,
-                )
-            finally:
-                await browser.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        finally:
+            await browser.close()

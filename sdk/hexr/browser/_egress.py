@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -118,8 +119,12 @@ class EgressProxy:
         self._server: asyncio.Server | None = None
         self.port = 0
 
-    async def start(self) -> None:
-        """Listen on an ephemeral loopback port."""
+    async def start(self, unix_path: str | None = None) -> None:
+        """Listen on an ephemeral loopback port, or on ``unix_path`` (for a namespaced browser)."""
+        if unix_path is not None:
+            self._server = await asyncio.start_unix_server(self._handle, unix_path)
+            os.chmod(unix_path, 0o600)
+            return
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 

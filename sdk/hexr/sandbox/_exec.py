@@ -34,6 +34,7 @@ from hexr.sandbox._isolation import (
     kill_uid,
     network_namespaces,
     pick_uid,
+    secret_paths,
 )
 
 __all__ = ["Limit", "SandboxResult", "run_sandboxed"]
@@ -157,7 +158,7 @@ def run_sandboxed(
             open_files=256,
             uid=uid,
             isolate_network=isolated,
-            hide=_hidden_paths(workdir),
+            hide=secret_paths(workdir),
             workdir=str(workdir),
         )
         return _run(argv, workdir, env_vars, limits, timeout, max_output, uid, isolated)
@@ -215,25 +216,6 @@ def _install(packages: Sequence[str], target: Path, wheelhouse: str | None) -> N
     done = subprocess.run(cmd, capture_output=True, env=env, timeout=120, check=False)  # noqa: S603
     if done.returncode != 0:
         raise SandboxError("packages could not be installed from the wheelhouse")
-
-
-def _hidden_paths(workdir: Path) -> tuple[str, ...]:
-    """The SPIFFE socket and Hexr's state directory, unless they contain the workdir."""
-    candidates: list[str] = []
-    socket = os.environ.get("SPIFFE_ENDPOINT_SOCKET", "")
-    if socket:
-        candidates.append(socket.removeprefix("unix://").removeprefix("unix:"))
-    for name in (_env.HEXR_HOME, _env.HEXR_IDENTITY_SOCKET):
-        value = os.environ.get(name)
-        if value:
-            candidates.append(value)
-    hidden = []
-    for path in candidates:
-        resolved = os.path.realpath(path)
-        if str(workdir).startswith(resolved.rstrip("/") + "/"):
-            continue
-        hidden.append(resolved)
-    return tuple(hidden)
 
 
 def _minimal_env(workdir: Path, env_vars: Mapping[str, str]) -> dict[str, str]:

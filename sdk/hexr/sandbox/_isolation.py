@@ -19,6 +19,9 @@ import resource
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from hexr import _env
 
 __all__ = [
     "ChildLimits",
@@ -27,6 +30,7 @@ __all__ = [
     "kill_uid",
     "network_namespaces",
     "pick_uid",
+    "secret_paths",
 ]
 
 _CLONE_NEWNS = 0x00020000
@@ -77,6 +81,25 @@ def _probe() -> bool:
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
+
+
+def secret_paths(keep: Path) -> tuple[str, ...]:
+    """The SPIFFE socket and Hexr's state directory, except those containing ``keep``."""
+    candidates: list[str] = []
+    socket = os.environ.get("SPIFFE_ENDPOINT_SOCKET", "")
+    if socket:
+        candidates.append(socket.removeprefix("unix://").removeprefix("unix:"))
+    for name in (_env.HEXR_HOME, _env.HEXR_IDENTITY_SOCKET):
+        value = os.environ.get(name)
+        if value:
+            candidates.append(value)
+    hidden = []
+    for path in candidates:
+        resolved = os.path.realpath(path)
+        if str(keep).startswith(resolved.rstrip("/") + "/"):
+            continue  # hiding it would hide the run's own directory
+        hidden.append(resolved)
+    return tuple(hidden)
 
 
 def pick_uid() -> int | None:

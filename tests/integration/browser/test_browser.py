@@ -103,6 +103,7 @@ async def test_form_is_filled_submitted_and_extracted(
     assert text.untrusted
     assert text.source == f"{site.origin}/hello"
     assert "<untrusted-web-content" in text.as_prompt()
+    assert result.network_isolated  # as root: Chromium's own network namespace
     assert result.blocked_requests >= 1  # the page's image on a disallowed address
     assert forbidden.hits == []
     (span,) = otel.spans("hexr.browser.browse")
