@@ -105,6 +105,8 @@ def test_prompt_with_a_credential_never_reaches_the_server(
     assert otel.metric("hexr_guard_blocks_total", **labels, scanner="Secrets") >= 1
     assert otel.metric("hexr_guard_scans_total", **labels, scanner="TokenLimit") >= 1
     assert otel.metric("hexr_guard_scan_duration_seconds_count", **labels) >= 1
+    stage = {"component": "llm", "stage": "guard_scan"}
+    assert otel.metric("hexr_stage_duration_seconds_count", **stage) >= 1
 
 
 def test_clean_prompt_and_response_pass(
@@ -376,3 +378,57 @@ def test_importing_the_guard_does_not_load_llm_guard() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+def test_hexr_guard_env_turns_the_guard_on_for_wrapped_clients() -> None:
+    # A fresh process: the environment is read once, when the first client is wrapped.
+    code = (
+        "import openai\n"
+        "from hexr import hexr_llm\n"
+        "from hexr.errors import GuardBlocked\n"
+        "c = hexr_llm(openai.OpenAI(base_url='http://127.0.0.1:9/v1', api_key='k',"
+        " max_retries=0))\n"
+        "try:\n"
+        f"    c.chat.completions.create(model='m', messages=[{{'role': 'user',"
+        f" 'content': '{AWS_KEY}'}}])\n"
+        "except GuardBlocked as e:\n"
+        "    print('blocked', e.scanners)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXR_")}
+    env.update(HEXR_GUARD="1", PYTHONPATH=os.pathsep.join([str(_ROOT), str(_ROOT / "sdk")]))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.stdout.strip() == "blocked ('Secrets', 'Regex')", out.stderr[-2000:]
+
+
+def test_anthropic_system_prompt_is_redacted_before_sending(fake_llm: FakeLLM) -> None:
+    import anthropic
+    import httpx2  # the anthropic SDK's HTTP client package
+
+    policy = GuardPolicy(
+        prompt=[
+            ScannerSpec(type="Regex", action="redact", options={"patterns": ["AKIA[0-9A-Z]{16}"]})
+        ],
+        output=[],
+    )
+    hexr.guard.enable(policy, warm_up=False)
+    wire = Wire()
+    try:
+        raw = anthropic.Anthropic(
+            base_url=fake_llm.anthropic_base_url,
+            api_key="k",
+            max_retries=0,
+            http_client=httpx2.Client(event_hooks={"request": [wire.record]}),
+        )
+        hexr_llm(raw).messages.create(
+            model="claude-fake",
+            max_tokens=50,
+            system=f"the key is {AWS_KEY}",
+            messages=[{"role": "user", "content": "hi"}],
+        )
+    finally:
+        hexr.guard.disable()
+    body = json.loads(wire.bodies[0])
+    assert body["system"] == "the key is [REDACTED]"
+    assert body["messages"] == [{"role": "user", "content": "hi"}]
