@@ -23,6 +23,8 @@ from hexr.telemetry import _names as n
 __all__ = ["Pipeline", "Verdict"]
 
 _log = logging.getLogger("hexr.guard")
+_SECRETS_LOCK = threading.Lock()
+"""detect-secrets (under Secrets) swaps process-global settings per scan: one at a time."""
 _UNAVAILABLE = "scanner unavailable"
 
 
@@ -50,10 +52,10 @@ class Pipeline:
     def warm_up(self) -> None:
         """Import and construct every scanner, and run each once (detectors load lazily)."""
         for direction in ("prompt", "output"):
-            for _, scanner in self._scanners(direction):
+            for spec, scanner in self._scanners(direction):
                 if scanner is not None:
                     try:
-                        scanner.scan("warm-up")
+                        _scan_one(spec.type, scanner, "warm-up")
                     except Exception:  # noqa: BLE001 - a failing scanner fails at scan time
                         _log.warning("guard scanner failed its warm-up scan")
 
@@ -117,7 +119,7 @@ class Pipeline:
             parts = ["\n".join(texts)] if name == "TokenLimit" and len(texts) > 1 else texts
             for index, text in enumerate(parts):
                 try:
-                    sanitized, valid, _ = scanner.scan(text)
+                    sanitized, valid, _ = _scan_one(name, scanner, text)
                 except Exception:  # noqa: BLE001 - a scanner crash is a verdict per policy
                     _log.warning("guard scanner %s failed", name)
                     if fail_open:
@@ -126,7 +128,7 @@ class Pipeline:
                 if valid:
                     continue
                 if spec.action == "redact" and allow_redact and parts is texts:
-                    clean = _checked_redaction(scanner, text, sanitized)
+                    clean = _checked_redaction(name, scanner, text, sanitized)
                     if clean is not None:
                         texts[index] = clean
                         if name not in redacted:
@@ -152,12 +154,21 @@ class Pipeline:
         return Verdict(False, tuple(texts), fired, redacted, reason)
 
 
-def _checked_redaction(scanner: TextScanner, original: str, sanitized: str) -> str | None:
+def _scan_one(name: str, scanner: TextScanner, text: str) -> tuple[str, bool, float]:
+    if name == "Secrets":
+        with _SECRETS_LOCK:
+            return scanner.scan(text)
+    return scanner.scan(text)
+
+
+def _checked_redaction(
+    name: str, scanner: TextScanner, original: str, sanitized: str
+) -> str | None:
     """``sanitized`` if the scanner finds nothing left in it, else None (block instead)."""
     if sanitized == original or _has_credential_shape(sanitized):
         return None  # nothing replaced, or a credential shape Hexr knows is still there
     try:
-        _, valid, _ = scanner.scan(sanitized)
+        _, valid, _ = _scan_one(name, scanner, sanitized)
     except Exception:  # noqa: BLE001 - an unverifiable redaction is not used
         return None
     return sanitized if valid else None

@@ -315,7 +315,8 @@ def _run(
 
 
 def _limit_from_exit(code: int | None, stderr: str) -> Limit:
-    if code == -signal.SIGXCPU:
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        # SIGKILL that the parent did not send: the CPU hard limit (SIGXCPU was ignored).
         return "cpu_time"
     if _MEMORY_MARK in stderr or "Cannot allocate memory" in stderr or "MemoryError" in stderr:
         return "memory"
