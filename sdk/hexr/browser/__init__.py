@@ -67,3 +67,11 @@ def browse(
             abrowse(url, actions, egress=egress, timeout=timeout, scan_text=scan_text)
         )
     raise BrowserError("browse() called from a running event loop: await abrowse() instead")
+
+
+# Exported classes present the package as their module (docs, reprs, pickling).
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
+        _value.__module__ = __name__
+del _name, _value

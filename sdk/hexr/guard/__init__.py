@@ -65,3 +65,11 @@ def disable() -> None:
 def enabled() -> Guard | None:
     """The guard `enable` registered, if any."""
     return _active
+
+
+# Exported classes present the package as their module (docs, reprs, pickling).
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
+        _value.__module__ = __name__
+del _name, _value

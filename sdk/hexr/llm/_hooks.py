@@ -32,6 +32,13 @@ Optional members, looked up with ``getattr`` (older hooks need none of them):
     ``stream_holdback`` of the hooks, clamped to [`MIN_HOLDBACK`, `MAX_HOLDBACK`]; the text
     held is bounded by about twice the window. ``after_response`` still runs at the end.
 
+For provider adapters and proxies (the LLM-call plumbing): a sync proxy calls
+``tel.start(kwargs, stream)`` and ``call.on_response(response)``; an async proxy awaits
+``tel.astart(...)`` and ``call.aon_response(...)`` (hooks' async variants then run); streams
+are wrapped in ``StreamProxy`` / ``AsyncStreamProxy``, which implement the hold-back. An
+adapter may define ``replace_text(response, text)`` and ``set_messages(kwargs, messages)``
+so that replacements can be applied; without them a replacement fails closed.
+
 All hook methods run with the ``hexr.llm.chat`` span current and receive it in
 `LLMCallInfo`, so a guard can set ``hexr.guard.*`` attributes and the ERROR status; their
 time is recorded as the ``guard_scan`` stage. A raising hook ends the call's span with its

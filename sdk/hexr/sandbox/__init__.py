@@ -18,6 +18,13 @@ from hexr.telemetry import current_handle, get_meter, get_tracer
 
 __all__ = ["SandboxError", "SandboxResult", "exec"]
 
+# Exported classes present the package as their module (docs, reprs, pickling).
+for _name in ("SandboxError", "SandboxResult"):
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
+        _value.__module__ = __name__
+del _name, _value
+
 _METER = get_meter()
 _EXECUTIONS = _METER.create_counter(
     n.METRIC_SANDBOX_EXECUTIONS, unit="{execution}", description="Sandbox runs by limit."
