@@ -420,6 +420,10 @@ class LLMCall:
     def apply_messages(self, kwargs: MutableMapping[str, Any], messages: Any) -> None:
         """Write messages a hook replaced into the request (fails closed if impossible)."""
         setter = getattr(self.tel.adapter, "set_messages", None)
+        if not isinstance(messages, list | tuple):
+            error = LLMError("a hook returned something other than a list of messages")
+            self.finish(error)
+            raise error
         if setter is not None:
             setter(kwargs, messages)
         elif "messages" in kwargs:
