@@ -66,7 +66,7 @@ class SandboxResult:
     """What a sandboxed run did."""
 
     exit_code: int | None
-    """Exit status; negative: killed by that signal; None never (kept for clarity)."""
+    """Exit status (negative: killed by that signal); the process is always reaped."""
     stdout: str
     stderr: str
     limit: Limit
