@@ -50,16 +50,20 @@ _MAX_CODE = 1_000_000
 _MAX_FILES = 64
 _MAX_FILE_BYTES = 10_000_000
 _POLL_S = 0.02
+_EXIT_GRACE_S = 0.2
 _PYTHON_PRELUDE = """\
-import runpy, sys
+import sys
 sys.path.insert(0, {packages!r})
+sys.argv = ["main.py"]
 try:
-    runpy.run_path("main.py", run_name="__main__")
+    with open("main.py", encoding="utf-8") as _f:
+        _code = compile(_f.read(), "main.py", "exec")
+    del _f
+    exec(_code, {{"__name__": "__main__", "__file__": "main.py", "__builtins__": __builtins__}})
 except MemoryError:
     sys.stderr.write("\\n{mark}\\n")
     sys.exit(137)
 """
-
 
 @dataclass(frozen=True, slots=True)
 class SandboxResult:
@@ -265,6 +269,7 @@ def _run(
         os.set_blocking(stream.fileno(), False)
         selector.register(stream, selectors.EVENT_READ, buffer)
     open_streams = 2
+    exited_at = 0.0
     deadline = started + timeout
     try:
         while open_streams:
@@ -289,6 +294,12 @@ def _run(
             if uid is not None and count_uid_processes(uid) >= limits.processes:
                 limit = "processes"
                 break
+            if proc.poll() is not None:
+                # The main process ended; a leftover child holding the pipes open gets a
+                # short grace for its last output, then is killed with the rest.
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at > _EXIT_GRACE_S:
+                    break
         if limit == "none":
             try:
                 proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
@@ -330,7 +341,12 @@ def _stop(proc: subprocess.Popen[bytes], uid: int | None) -> None:
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-    if uid is not None:
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+    # Children that outlived the main process (daemonized, or another session) die too.
+    if uid is not None and count_uid_processes(uid):
         kill_uid(uid)
     try:
         proc.wait(timeout=5)

@@ -182,3 +182,18 @@ def test_bad_arguments_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(SandboxError) as caught:
         hexr.sandbox.exec("print(1)", **kwargs)  # type: ignore[arg-type]
     assert isinstance(caught.value, HexrError)
+
+
+def test_a_daemonized_child_does_not_outlive_the_run() -> None:
+    code = (
+        "import os, sys, time\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.setsid()\n"
+        "    time.sleep(60)\n"
+        "print(pid)\n"
+    )
+    result = hexr.sandbox.exec(code, timeout=10)
+    assert result.limit == "none"
+    assert result.duration_s < 10  # the leftover did not hold the run to its wall time
+    assert not Path(f"/proc/{int(result.stdout)}").exists()
