@@ -341,10 +341,8 @@ def _stop(proc: subprocess.Popen[bytes], uid: int | None) -> None:
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
     # Children that outlived the main process (daemonized, or another session) die too.
     if uid is not None and count_uid_processes(uid):
         kill_uid(uid)

@@ -193,7 +193,8 @@ def test_a_daemonized_child_does_not_outlive_the_run() -> None:
         "    time.sleep(60)\n"
         "print(pid)\n"
     )
-    result = hexr.sandbox.exec(code, timeout=10)
-    assert result.limit == "none"
-    assert result.duration_s < 10  # the leftover did not hold the run to its wall time
-    assert not Path(f"/proc/{int(result.stdout)}").exists()
+    result = hexr.sandbox.exec(code, timeout=30)
+    assert result.limit == "none"  # the leftover holding the pipes did not run to the wall time
+    stat = Path(f"/proc/{int(result.stdout)}/stat")
+    # Killed: gone, or a zombie waiting for init to reap it.
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
