@@ -65,6 +65,7 @@ except MemoryError:
     sys.exit(137)
 """
 
+
 @dataclass(frozen=True, slots=True)
 class SandboxResult:
     """What a sandboxed run did."""
@@ -154,10 +155,12 @@ def run_sandboxed(
         if uid is not None:
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, uid, uid, follow_symlinks=False)
+        # Without a private uid, NPROC counts the caller's own processes as well.
+        nproc = processes if uid is not None else count_uid_processes(os.getuid()) + processes
         limits = ChildLimits(
             cpu_s=max(1, int(cpu_time if cpu_time is not None else timeout)),
             memory_bytes=memory,
-            processes=processes,
+            processes=nproc,
             file_bytes=max_output * 4 + 1_000_000,
             open_files=256,
             uid=uid,
