@@ -93,6 +93,9 @@ def _scanner_class(kind: str) -> Any:
 
 def build_scanner(spec: ScannerSpec) -> TextScanner:
     """A configured scanner for ``spec`` (model scanners load from ``model_path`` only)."""
+    if spec.model_path is not None and not os.path.isdir(spec.model_path):
+        # Before importing the scanner's module (transformers, torch: seconds).
+        raise FileNotFoundError("model_path is not a directory")
     cls = _scanner_class(spec.type)
     options = dict(spec.options)
     if spec.type == "Secrets":
