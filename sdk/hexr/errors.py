@@ -14,7 +14,11 @@ Our exception hierarchy::
     ├── CredentialError        the credential chain (cache, injector, provider) failed
     ├── VaultError             a secret operation failed
     │   └── VaultPathError     a path was rejected before any request
-    └── LLMError               an instrumented LLM call failed in Hexr's own code
+    ├── LLMError               an instrumented LLM call failed in Hexr's own code
+    │   └── GuardBlocked       a guard scanner blocked a prompt or a response
+    ├── SandboxError           sandboxed code could not be started (bad arguments, setup)
+    └── BrowserError           a browser action was invalid or its page was unreachable
+        └── EgressDenied       the browser's egress allowlist refused an address
 
 Messages never contain a secret, a credential or prompt content.
 """
@@ -23,12 +27,16 @@ from __future__ import annotations
 
 __all__ = [
     "AttestationError",
+    "BrowserError",
     "ConfigError",
     "CredentialError",
+    "EgressDenied",
+    "GuardBlocked",
     "HexrError",
     "IdentityError",
     "LLMError",
     "PolicyDenied",
+    "SandboxError",
     "VaultError",
     "VaultPathError",
 ]
@@ -68,3 +76,29 @@ class VaultPathError(VaultError, ValueError):
 
 class LLMError(HexrError):
     """An instrumented LLM call failed inside Hexr."""
+
+
+class GuardBlocked(LLMError):
+    """The guard blocked a prompt (``direction="prompt"``) or a response (``"output"``).
+
+    The message names the direction and the scanners that fired, never the blocked text.
+    """
+
+    def __init__(self, direction: str, scanners: tuple[str, ...], reason: str = "") -> None:
+        self.direction = direction
+        self.scanners = scanners
+        names = ", ".join(scanners) or "guard"
+        detail = f" ({reason})" if reason else ""
+        super().__init__(f"hexr guard blocked the {direction}: {names}{detail}")
+
+
+class SandboxError(HexrError):
+    """Sandboxed code could not be started; the message names the argument or the step."""
+
+
+class BrowserError(HexrError):
+    """A browser action was invalid, or the page could not be loaded."""
+
+
+class EgressDenied(BrowserError):
+    """The browser's egress allowlist refused a destination (address, never the query)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from hexr.llm._base import CallResult, RequestAttributes
@@ -22,6 +22,21 @@ class AnthropicAdapter(RequestAttributes):
         if system:
             messages.insert(0, {"role": "system", "content": system})
         return messages
+
+    def set_messages(self, kwargs: MutableMapping[str, Any], messages: Sequence[Any]) -> None:
+        """Write messages a hook replaced back (a leading system message to ``system``)."""
+        replaced = list(messages)
+        if kwargs.get("system") and replaced and _role(replaced[0]) == "system":
+            kwargs["system"] = replaced.pop(0)["content"]
+        kwargs["messages"] = replaced
+
+    def replace_text(self, response: Any, text: str) -> None:
+        """Put a hook's replacement into the first text block; other text blocks are emptied."""
+        first = True
+        for block in response.content:
+            if getattr(block, "type", "") == "text":
+                block.text = text if first else ""
+                first = False
 
     def read_response(self, response: Any, result: CallResult) -> None:
         """Read a ``Message``."""
@@ -60,3 +75,7 @@ class AnthropicAdapter(RequestAttributes):
                 result.output_tokens = usage.output_tokens
                 if getattr(usage, "input_tokens", None) is not None:
                     result.input_tokens = usage.input_tokens
+
+
+def _role(message: Any) -> Any:
+    return message.get("role") if isinstance(message, Mapping) else None

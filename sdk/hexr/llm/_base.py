@@ -22,7 +22,14 @@ from opentelemetry.trace import Span
 
 from hexr import _env
 from hexr._agent import AgentInfo, current_agent
-from hexr.llm._hooks import LLMCallInfo, LLMHooks, global_hooks
+from hexr.errors import LLMError
+from hexr.llm._hooks import (
+    LLMCallInfo,
+    LLMHooks,
+    global_hooks,
+    hooks_from_environment,
+    stream_holdback,
+)
 from hexr.telemetry import _names as n
 from hexr.telemetry import current_handle, get_tracer
 from hexr.telemetry._cost import cost_recorder
@@ -195,6 +202,7 @@ class LLMTelemetry:
         self.stages = stage_recorder()
         self._labels: dict[tuple[AgentInfo | None, str], _Labels] = {}
         self._configured = False
+        hooks_from_environment()
         self._configure()
 
     def _configure(self) -> None:
@@ -244,19 +252,53 @@ class LLMTelemetry:
         """Open the span for a call with request ``kwargs`` and run the request hooks.
 
         ``kwargs`` are the ones then passed to the provider: a one-shot ``messages``
-        iterable that hooks or content capture read is replaced by a list.
+        iterable that hooks or content capture read is replaced by a list, and messages a
+        hook replaced (redaction) are written back.
         """
+        call = self._open(kwargs, stream)
+        if call.hooks:
+            messages = self.adapter.messages(kwargs)
+            replaced = call.run_hooks("prompt", messages, _before_request)
+            if replaced is not messages:
+                call.apply_messages(kwargs, replaced)
+        return call
+
+    async def astart(self, kwargs: MutableMapping[str, Any], stream: bool) -> LLMCall:
+        """`start` for async clients: hooks' ``abefore_request`` are awaited."""
+        call = self._open(kwargs, stream)
+        if call.hooks:
+            messages = self.adapter.messages(kwargs)
+            replaced = await call.arun_hooks(
+                "prompt", messages, _before_request, "abefore_request"
+            )
+            if replaced is not messages:
+                call.apply_messages(kwargs, replaced)
+        return call
+
+    def _open(self, kwargs: MutableMapping[str, Any], stream: bool) -> LLMCall:
         # Before setup the environment defaults of __init__ stand: nothing to redo per call.
         if not self._configured and current_handle() is not None:
             self._configure()
         extra = global_hooks()
         hooks = self.hooks + extra if extra else self.hooks
-        call = LLMCall(self, kwargs, stream, hooks)
         if hooks:
             keep_messages(kwargs)
-            messages = self.adapter.messages(kwargs)
-            call.run_hooks("prompt", lambda hook, info: hook.before_request(info, messages))
-        return call
+        return LLMCall(self, kwargs, stream, hooks)
+
+
+def _before_request(hook: LLMHooks, info: LLMCallInfo, messages: Any) -> Any:
+    return hook.before_request(info, messages)
+
+
+def _after_response(hook: LLMHooks, info: LLMCallInfo, text: Any) -> Any:
+    return hook.after_response(info, text)
+
+
+def _scan_stream(hook: LLMHooks, info: LLMCallInfo, text: Any) -> Any:
+    scan = getattr(hook, "scan_stream", None)
+    if scan is not None:
+        scan(info, text)
+    return None  # a window scan can block, never replace
 
 
 class LLMCall:
@@ -268,6 +310,7 @@ class LLMCall:
         "_handling_s",
         "_token",
         "_upstream_start",
+        "holdback",
         "hooks",
         "labels",
         "model",
@@ -291,6 +334,8 @@ class LLMCall:
         self.tel = tel
         self.stream = stream
         self.hooks = hooks
+        self.holdback = stream_holdback(hooks) if stream and hooks else 0
+        """Hold-back window of the stream proxy (0: chunks pass straight through)."""
         self.labels = tel.labels(agent, self.model)
         self.result = CallResult(bool(hooks) or tel.capture_content)
         self._done = False
@@ -316,29 +361,87 @@ class LLMCall:
 
     def info(self) -> LLMCallInfo:
         """What hooks see about this call."""
-        return LLMCallInfo(self.tel.system, self.model, self.stream, self.span)
+        return LLMCallInfo(self.tel.system, self.model, self.stream, self.span, self.holdback)
 
     def run_hooks(
-        self, scan_type: str, run: Callable[[LLMHooks, LLMCallInfo], None]
-    ) -> None:
+        self, scan_type: str, value: Any, run: Callable[[LLMHooks, LLMCallInfo, Any], Any]
+    ) -> Any:
         """Run ``run`` for every hook with the span current, timed as the guard-scan stage.
 
-        A raising hook ends the call with its exception, which propagates.
+        Each hook gets the value the previous one returned (``None`` keeps it); the last
+        value is returned. A raising hook ends the call with its exception, which propagates.
         """
         info = self.info()
-        stage_attrs = {"scan_type": scan_type}
         token = otel_context.attach(trace.set_span_in_context(self.span))
         scan_started = perf_counter()
         try:
             for hook in self.hooks:
-                run(hook, info)
+                replaced = run(hook, info, value)
+                if replaced is not None:
+                    value = replaced
         except BaseException as exc:
-            self._stage(n.STAGE_GUARD_SCAN, scan_started, stage_attrs)
+            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": scan_type})
             self.finish(exc)
             raise
         finally:
             otel_context.detach(token)
-        self._stage(n.STAGE_GUARD_SCAN, scan_started, stage_attrs)
+        self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": scan_type})
+        return value
+
+    async def arun_hooks(
+        self,
+        scan_type: str,
+        value: Any,
+        run: Callable[[LLMHooks, LLMCallInfo, Any], Any],
+        async_name: str,
+    ) -> Any:
+        """`run_hooks` for async clients: a hook's ``async_name`` method is awaited if present."""
+        info = self.info()
+        token = otel_context.attach(trace.set_span_in_context(self.span))
+        scan_started = perf_counter()
+        try:
+            for hook in self.hooks:
+                method = getattr(hook, async_name, None)
+                if method is not None:
+                    replaced = await method(info, value)
+                else:
+                    replaced = run(hook, info, value)
+                if replaced is not None:
+                    value = replaced
+        except BaseException as exc:
+            self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": scan_type})
+            self.finish(exc)
+            raise
+        finally:
+            otel_context.detach(token)
+        self._stage(n.STAGE_GUARD_SCAN, scan_started, {"scan_type": scan_type})
+        return value
+
+    def apply_messages(self, kwargs: MutableMapping[str, Any], messages: Any) -> None:
+        """Write messages a hook replaced into the request (fails closed if impossible)."""
+        setter = getattr(self.tel.adapter, "set_messages", None)
+        if not isinstance(messages, list | tuple):
+            error = LLMError("a hook returned something other than a list of messages")
+            self.finish(error)
+            raise error
+        if setter is not None:
+            setter(kwargs, messages)
+        elif "messages" in kwargs:
+            kwargs["messages"] = list(messages)
+        else:
+            error = LLMError(
+                f"a hook replaced the prompt, but the {self.tel.system} adapter cannot apply it"
+            )
+            self.finish(error)
+            raise error
+
+    def scan_window(self, text: str) -> None:
+        """Pass one window of streamed text to the hooks' ``scan_stream`` (may raise)."""
+        self.run_hooks("output", text, _scan_stream)
+
+    async def ascan_window(self, text: str) -> None:
+        """`scan_window` for async streams (``ascan_stream`` awaited where present)."""
+        await self.arun_hooks("output", text, _scan_stream, "ascan_stream")
 
     def _stage(
         self, stage: str, started: float, attributes: dict[str, Any] | None = None
@@ -364,13 +467,46 @@ class LLMCall:
 
     def on_response(self, response: Any) -> None:
         """A complete response arrived: read it, run output hooks, end the call."""
+        self._read_response(response)
+        if self.hooks and not self._done:
+            text = self._text()
+            replaced = self.run_hooks("output", text, _after_response)
+            self._apply_text(response, text, replaced)
+        self.finish(None)
+
+    async def aon_response(self, response: Any) -> None:
+        """`on_response` for async clients (``aafter_response`` awaited where present)."""
+        self._read_response(response)
+        if self.hooks and not self._done:
+            text = self._text()
+            replaced = await self.arun_hooks("output", text, _after_response, "aafter_response")
+            self._apply_text(response, text, replaced)
+        self.finish(None)
+
+    def _read_response(self, response: Any) -> None:
         handling_started = perf_counter()
         try:
             self.tel.adapter.read_response(response, self.result)
         except Exception:  # noqa: BLE001 - an odd response shape must not fail the call
             _log.debug("unreadable %s response", self.tel.system, exc_info=True)
         self._stage(n.STAGE_RESPONSE_HANDLING, handling_started)
-        self._complete()
+
+    def _text(self) -> str:
+        return "".join(self.result.text or ())
+
+    def _apply_text(self, response: Any, text: str, replaced: Any) -> None:
+        """Write a hook's replacement text into ``response`` (``None``: a stream's end)."""
+        if replaced is text or replaced == text:
+            return
+        replace = getattr(self.tel.adapter, "replace_text", None)
+        if response is None or self.stream or replace is None or not isinstance(replaced, str):
+            error = LLMError(
+                f"a hook replaced the {self.tel.system} output, which cannot be applied here"
+            )
+            self.finish(error)
+            raise error
+        replace(response, replaced)
+        self.result.text = [replaced]
 
     def on_chunk(self, chunk: Any) -> None:
         """A streamed chunk arrived."""
@@ -389,12 +525,17 @@ class LLMCall:
 
     def on_stream_end(self) -> None:
         """The stream was read to its end."""
-        self._complete()
-
-    def _complete(self) -> None:
         if self.hooks and not self._done:
-            text = "".join(self.result.text or ())
-            self.run_hooks("output", lambda hook, info: hook.after_response(info, text))
+            text = self._text()
+            self._apply_text(None, text, self.run_hooks("output", text, _after_response))
+        self.finish(None)
+
+    async def aon_stream_end(self) -> None:
+        """`on_stream_end` for async streams (``aafter_response`` awaited where present)."""
+        if self.hooks and not self._done:
+            text = self._text()
+            replaced = await self.arun_hooks("output", text, _after_response, "aafter_response")
+            self._apply_text(None, text, replaced)
         self.finish(None)
 
     def finish(self, error: BaseException | None) -> None:

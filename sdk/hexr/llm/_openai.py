@@ -38,6 +38,10 @@ class OpenAIAdapter(RequestAttributes):
             result.output_tokens = usage.completion_tokens
             result.cached_input_tokens = _cached_tokens(usage)
 
+    def replace_text(self, response: Any, text: str) -> None:
+        """Put a hook's replacement text into the first choice's message."""
+        response.choices[0].message.content = text
+
     def read_chunk(self, chunk: Any, result: CallResult) -> None:
         """Read a ``ChatCompletionChunk``; usage comes with the final one, if requested."""
         if result.response_id is None:

@@ -62,7 +62,7 @@ class AsyncCreateProxy(wrapt.ObjectProxy[Any]):
 
     async def create(self, *args: Any, **kwargs: Any) -> Any:
         """Await the provider's ``create`` inside a ``hexr.llm.chat`` span."""
-        call = self._self_tel.start(kwargs, kwargs.get("stream") is True)
+        call = await self._self_tel.astart(kwargs, kwargs.get("stream") is True)
         call.attach()
         try:
             response = await self.__wrapped__.create(*args, **kwargs)
@@ -73,7 +73,7 @@ class AsyncCreateProxy(wrapt.ObjectProxy[Any]):
         call.detach()
         if call.stream:
             return AsyncStreamProxy(response, call)
-        call.on_response(response)
+        await call.aon_response(response)
         return response
 
 
@@ -96,7 +96,7 @@ class AsyncAnthropicMessagesProxy(AsyncCreateProxy):
         tel = self._self_tel
         tel.keep_messages(kwargs)  # the manager holds the request before the call starts
         manager = self.__wrapped__.stream(*args, **kwargs)
-        return AsyncMessageStreamManagerProxy(manager, lambda: tel.start(kwargs, True))
+        return AsyncMessageStreamManagerProxy(manager, lambda: tel.astart(kwargs, True))
 
 
 class _ChatProxy(wrapt.ObjectProxy[Any]):

@@ -8,6 +8,7 @@ at the last chunk, on an error, on ``close()`` or when a ``with`` block exits ea
 from __future__ import annotations
 
 import weakref
+from collections import deque
 from types import TracebackType
 from typing import Any
 
@@ -23,12 +24,72 @@ __all__ = [
 ]
 
 
+_MAX_HELD_CHUNKS = 4096
+"""Chunks held at most; beyond, a scan is forced so that textless chunks cannot pile up."""
+
+
+class _HoldBack:
+    """Chunks held until their text, plus ``window`` characters after it, was scanned.
+
+    ``buffer`` is the stream's text from ``base`` on: the unreleased text and the last
+    ``window`` released characters, which every scan repeats as overlap.
+    """
+
+    __slots__ = ("base", "buffer", "ended", "held", "ready", "received", "released", "scanned",
+                 "window")
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.held: deque[tuple[Any, int]] = deque()
+        self.ready: deque[Any] = deque()
+        self.buffer = ""
+        self.base = 0
+        self.received = 0
+        self.scanned = 0
+        self.released = 0
+        self.ended = False
+
+    def add(self, call: LLMCall, chunk: Any, parts_before: int) -> bool:
+        """Hold ``chunk`` (its text was just appended to the call); True when a scan is due."""
+        parts = call.result.text
+        if parts is not None and len(parts) > parts_before:
+            delta = "".join(parts[parts_before:])
+            self.buffer += delta
+            self.received += len(delta)
+        self.held.append((chunk, self.received))
+        due = self.received - self.scanned >= self.window
+        return due or len(self.held) > _MAX_HELD_CHUNKS
+
+    def window_text(self) -> str:
+        """The text to scan now (overlap included)."""
+        return self.buffer
+
+    def scanned_now(self, final: bool) -> None:
+        """A scan of `window_text` passed: release what it covers."""
+        self.scanned = self.received
+        limit = self.received if final else max(self.released, self.scanned - self.window)
+        while self.held and self.held[0][1] <= limit:
+            chunk, end = self.held.popleft()
+            self.ready.append(chunk)
+            self.released = end
+        # Keep `window` released characters as the next scan's overlap, drop the rest.
+        keep_from = max(self.base, self.released - self.window)
+        self.buffer = self.buffer[keep_from - self.base :]
+        self.base = keep_from
+        if final:
+            self.ended = True
+
+
 class StreamProxy(wrapt.ObjectProxy[Any]):
-    """A synchronous stream whose iteration feeds an `LLMCall`."""
+    """A synchronous stream whose iteration feeds an `LLMCall`.
+
+    With a stream-scanning hook (``call.holdback`` > 0) chunks are held back until scanned.
+    """
 
     def __init__(self, wrapped: Any, call: LLMCall) -> None:
         super().__init__(wrapped)
         self._self_call = call
+        self._self_hold = _HoldBack(call.holdback) if call.holdback else None
         # A stream dropped without being read to the end or closed still ends its span.
         weakref.finalize(self, call.finish, None)
 
@@ -37,6 +98,9 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
 
     def __next__(self) -> Any:
         call = self._self_call
+        hold = self._self_hold
+        if hold is not None:
+            return self._next_held(call, hold)
         try:
             chunk = self.__wrapped__.__next__()
         except StopIteration:
@@ -47,6 +111,35 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
             raise
         call.on_chunk(chunk)
         return chunk
+
+    def _next_held(self, call: LLMCall, hold: _HoldBack) -> Any:
+        while not hold.ready:
+            if hold.ended:
+                raise StopIteration
+            try:
+                chunk = self.__wrapped__.__next__()
+            except StopIteration:
+                self._scan(call, hold, final=True)
+                call.on_stream_end()
+                continue
+            except BaseException as exc:
+                call.finish(exc)
+                raise
+            before = len(call.result.text or ())
+            call.on_chunk(chunk)
+            if hold.add(call, chunk, before):
+                self._scan(call, hold, final=False)
+        return hold.ready.popleft()
+
+    def _scan(self, call: LLMCall, hold: _HoldBack, final: bool) -> None:
+        try:
+            if hold.received > hold.scanned:
+                call.scan_window(hold.window_text())
+        except BaseException:
+            hold.held.clear()
+            self.__wrapped__.close()  # a blocked stream is not read further
+            raise
+        hold.scanned_now(final)
 
     def __enter__(self) -> StreamProxy:
         return self
@@ -68,11 +161,12 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
 
 
 class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
-    """An asynchronous stream whose iteration feeds an `LLMCall`."""
+    """An asynchronous stream whose iteration feeds an `LLMCall` (held back like `StreamProxy`)."""
 
     def __init__(self, wrapped: Any, call: LLMCall) -> None:
         super().__init__(wrapped)
         self._self_call = call
+        self._self_hold = _HoldBack(call.holdback) if call.holdback else None
         weakref.finalize(self, call.finish, None)
 
     def __aiter__(self) -> AsyncStreamProxy:
@@ -80,16 +174,48 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
 
     async def __anext__(self) -> Any:
         call = self._self_call
+        hold = self._self_hold
+        if hold is not None:
+            return await self._next_held(call, hold)
         try:
             chunk = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            call.on_stream_end()
+            await call.aon_stream_end()
             raise
         except BaseException as exc:
             call.finish(exc)
             raise
         call.on_chunk(chunk)
         return chunk
+
+    async def _next_held(self, call: LLMCall, hold: _HoldBack) -> Any:
+        while not hold.ready:
+            if hold.ended:
+                raise StopAsyncIteration
+            try:
+                chunk = await self.__wrapped__.__anext__()
+            except StopAsyncIteration:
+                await self._scan(call, hold, final=True)
+                await call.aon_stream_end()
+                continue
+            except BaseException as exc:
+                call.finish(exc)
+                raise
+            before = len(call.result.text or ())
+            call.on_chunk(chunk)
+            if hold.add(call, chunk, before):
+                await self._scan(call, hold, final=False)
+        return hold.ready.popleft()
+
+    async def _scan(self, call: LLMCall, hold: _HoldBack, final: bool) -> None:
+        try:
+            if hold.received > hold.scanned:
+                await call.ascan_window(hold.window_text())
+        except BaseException:
+            hold.held.clear()
+            await self.__wrapped__.close()  # a blocked stream is not read further
+            raise
+        hold.scanned_now(final)
 
     async def __aenter__(self) -> AsyncStreamProxy:
         return self
@@ -133,6 +259,7 @@ class MessageStreamManagerProxy(wrapt.ObjectProxy[Any]):
 
     def __enter__(self) -> Any:
         call = self._self_start()
+        call.holdback = 0  # the SDK's own stream object is handed out: nothing is held back
         call.attach()
         try:
             stream = self.__wrapped__.__enter__()
@@ -166,7 +293,8 @@ class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy[Any]):
         self._self_stream: Any = None
 
     async def __aenter__(self) -> Any:
-        call = self._self_start()
+        call = await self._self_start()
+        call.holdback = 0  # the SDK's own stream object is handed out: nothing is held back
         call.attach()
         try:
             stream = await self.__wrapped__.__aenter__()
