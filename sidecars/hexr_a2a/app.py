@@ -1,0 +1,136 @@
+"""``create_app``: the sidecar's ASGI application, assembled from a2a-sdk's routes.
+
+Layers, outermost first: input limits and header fixes → caller policy → a2a-sdk's
+agent-card, JSON-RPC and HTTP+JSON routes over ``DefaultRequestHandler`` with the Valkey
+task store and event stream, and the bridge to the agent function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from a2a.server.request_handlers import DefaultRequestHandler
+from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes, create_rest_routes
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hexr.a2a import AgentDeclaration
+from hexr.identity import SpiffeId
+from hexr_a2a._auth import PeerContextBuilder, PolicyMiddleware
+from hexr_a2a._bridge import AgentBridge
+from hexr_a2a._card import JSONRPC_PATH, REST_PATH, build_card
+from hexr_a2a._limits import LimitsMiddleware
+from hexr_a2a._metrics import SidecarMetrics
+from hexr_a2a._store import ValkeyTaskEventStream, ValkeyTaskStore
+from hexr_policy import PolicyEngine
+
+__all__ = ["POLICY_FILE", "POLICY_RULE", "Sidecar", "build_policy", "create_sidecar"]
+
+POLICY_FILE = Path(__file__).parent / "policy" / "a2a.rego"
+POLICY_RULE = "data.hexr.a2a.allow"
+CARD_CACHE_CONTROL = "public, max-age=300"
+
+
+def build_policy(data: dict[str, Any] | None = None) -> PolicyEngine:
+    """The caller policy with its allow lists (``callers``, ``cross_tenant``)."""
+    return PolicyEngine.from_files([POLICY_FILE], POLICY_RULE, data or {"cross_tenant": []})
+
+
+def key_prefix(me: SpiffeId) -> str:
+    """Valkey key prefix of one agent's tasks (shared by all its replicas)."""
+    return f"hexr:a2a:{me.tenant}:{me.agent}"
+
+
+@dataclass
+class Sidecar:
+    """The assembled sidecar: the ASGI app and the parts its process manages."""
+
+    app: Any
+    handler: DefaultRequestHandler
+    store: ValkeyTaskStore
+    metrics: SidecarMetrics
+
+
+def create_sidecar(
+    func: Callable[..., Any],
+    declaration: AgentDeclaration,
+    me: SpiffeId,
+    base_url: str,
+    *,
+    valkey: Any,
+    valkey_factory: Callable[[], Any],
+    policy: PolicyEngine,
+    replica: str,
+    max_body_bytes: int = 1 << 20,
+) -> Sidecar:
+    """Build the sidecar of agent ``me`` serving ``func``."""
+    metrics = SidecarMetrics(me.tenant or "", me.agent or "")
+    store = ValkeyTaskStore(valkey, key_prefix(me), metrics, replica=replica)
+    events = ValkeyTaskEventStream(valkey_factory, store, metrics)
+    card = build_card(me.agent or "", declaration, base_url, mtls=base_url.startswith("https"))
+    handler = DefaultRequestHandler(
+        agent_executor=AgentBridge(func, metrics),
+        task_store=store,
+        agent_card=card,
+        event_stream=events,
+    )
+    builder = PeerContextBuilder()
+    routes: list[Any] = [
+        *create_agent_card_routes(card, cache_control=CARD_CACHE_CONTROL),
+        *create_agent_card_routes(
+            card, card_url="/.well-known/agent.json", cache_control=CARD_CACHE_CONTROL
+        ),
+        *create_jsonrpc_routes(handler, JSONRPC_PATH, builder, enable_v0_3_compat=True),
+        *create_rest_routes(handler, builder, enable_v0_3_compat=True, path_prefix=REST_PATH),
+        Route("/healthz", _healthz, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    guarded = PolicyMiddleware(app, policy, me, metrics)
+    limited = LimitsMiddleware(
+        _count_requests(guarded, metrics),
+        jsonrpc_path=JSONRPC_PATH,
+        rest_path=REST_PATH,
+        max_body_bytes=max_body_bytes,
+        started=time.time(),
+    )
+    return Sidecar(app=limited, handler=handler, store=store, metrics=metrics)
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _count_requests(app: Any, metrics: SidecarMetrics) -> Any:
+    """Count requests by path tail and status; SSE answers also move the open-stream gauge."""
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/a2a/", "/.well-known")):
+            await app(scope, receive, send)
+            return
+        method = scope["path"].rsplit("/", 1)[-1][:40] or "root"
+        opened = False
+
+        async def watch(message: dict[str, Any]) -> None:
+            nonlocal opened
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                metrics.request(method, "ok" if status < 400 else str(status))
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(b"text/event-stream"):
+                    opened = True
+                    metrics.sse(1)
+            await send(message)
+
+        try:
+            await app(scope, receive, watch)
+        finally:
+            if opened:
+                metrics.sse(-1)
+
+    return counted
