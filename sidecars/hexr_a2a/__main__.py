@@ -144,12 +144,12 @@ async def _serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the sidecar until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m hexr_a2a", description=__doc__)
-    parser.add_argument("--agent", default=os.environ.get("HEXR_A2A_AGENT"),
+    parser.add_argument("--agent", default=os.environ.get(_env.HEXR_A2A_AGENT),
                         help="module:function of the @serves_a2a agent")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HEXR_A2A_PORT", "0")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get(_env.HEXR_A2A_PORT, "0")))
     parser.add_argument("--valkey-url", help="default: $HEXR_VALKEY_URL")
-    parser.add_argument("--policy-data", default=os.environ.get("HEXR_A2A_POLICY"),
+    parser.add_argument("--policy-data", default=os.environ.get(_env.HEXR_A2A_POLICY),
                         help="YAML: callers, cross_tenant allow lists")
     args = parser.parse_args(argv)
     if not args.agent:
