@@ -49,14 +49,14 @@ async def writer(request: A2ARequest) -> str:
     return edited.text
 
 
-@serves_a2a("Researches a topic", skills=[Skill(id="research", name="Research", description="")])
+@serves_a2a("Researches a topic", skills=[Skill(id="research", name="Research", description="Find facts")])
 @hexr_agent(name="researcher", tenant=TENANT)
 async def researcher(request: A2ARequest) -> str:
     written = await _a2a().send("writer", f"notes on {request.text}")
     return written.text
 
 
-@serves_a2a("Behaves as the message says", skills=[Skill(id="echo", name="Echo", description="")])
+@serves_a2a("Behaves as the message says", skills=[Skill(id="echo", name="Echo", description="Test behaviours")])
 @hexr_agent(name="echo", tenant=TENANT)
 async def echo(request: A2ARequest) -> object:
     """Commands: ask (then the answer), reject, fail, crash, message, parts, sleep, or anything (echoed)."""
@@ -87,4 +87,6 @@ async def echo(request: A2ARequest) -> object:
         ]
     if command == "sleep":
         await asyncio.sleep(30)
+    if command == "slow":
+        await asyncio.sleep(1.0)
     return f"echo:{command}"

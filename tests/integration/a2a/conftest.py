@@ -1,0 +1,51 @@
+"""Helpers of the A2A integration tests: the test process as an A2A caller workload."""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from hexr.identity import IdentitySource, authorize_trust_domain
+
+
+@pytest.fixture
+def caller(identity_service: Any) -> Any:
+    """``with caller("acme", "tester") as source`` — this process as that agent's workload."""
+
+    @contextlib.contextmanager
+    def become(tenant: str = "acme", agent: str = "tester") -> Iterator[IdentitySource]:
+        with identity_service.as_workload(identity_service.spiffe_id(tenant, agent)):
+            source = IdentitySource()
+            try:
+                yield source
+            finally:
+                source.close()
+
+    return become
+
+
+def mtls(source: IdentitySource) -> ssl.SSLContext:
+    """A client TLS context presenting ``source``'s SVID, trusting its trust domain."""
+    return source.client_ssl_context(authorize_trust_domain(source.spiffe_id.trust_domain))
+
+
+def rpc(client: httpx.Client, url: str, method: str, params: Any, **kw: Any) -> dict[str, Any]:
+    """One JSON-RPC 1.0 call; the decoded answer."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    headers = {"A2A-Version": "1.0", **kw.pop("headers", {})}
+    answer = client.post(f"{url}/a2a/jsonrpc", json=body, headers=headers, **kw)
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def message(text: str, **fields: Any) -> dict[str, Any]:
+    """A JSON SendMessage params object for ``text``."""
+    import uuid
+
+    msg = {"role": "ROLE_USER", "messageId": uuid.uuid4().hex, "parts": [{"text": text}], **fields}
+    return {"message": msg}
