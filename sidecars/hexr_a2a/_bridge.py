@@ -71,8 +71,11 @@ def _artifacts(result: Any) -> list[Artifact]:
 class AgentBridge(AgentExecutor):
     """Runs ``func`` for each task; sync functions run in a worker thread."""
 
-    def __init__(self, func: Callable[..., Any], metrics: SidecarMetrics) -> None:
+    def __init__(
+        self, func: Callable[..., Any], metrics: SidecarMetrics, *, direct_messages: bool = False
+    ) -> None:
         self._func = func
+        self._direct = direct_messages
         self._metrics = metrics
         self._tracer = get_tracer()
 
@@ -116,6 +119,13 @@ class AgentBridge(AgentExecutor):
                 history=_history(current),
             )
             status = "ok"
+            if current is None and not self._direct:
+                # Announce the task before the work, so callers see it submitted/working.
+                await self._ensure_task(event_queue, None, task_id, context_id, message)
+                current = Task(id=task_id)
+                await updater.start_work()
+            elif current is not None:
+                await updater.start_work()
             try:
                 result = await self._call(request)
             except InputRequired as exc:
@@ -150,8 +160,9 @@ class AgentBridge(AgentExecutor):
                     )
                     status = "message"
                 else:
-                    await self._ensure_task(event_queue, current, task_id, context_id, message)
-                    await updater.start_work()
+                    if current is None:
+                        await self._ensure_task(event_queue, None, task_id, context_id, message)
+                        await updater.start_work()
                     if isinstance(result, DirectMessage):
                         await updater.complete(
                             updater.new_agent_message(parts=to_proto_parts(result.parts))

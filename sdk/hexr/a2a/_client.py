@@ -222,11 +222,11 @@ class AsyncA2AClient:
             return authorize_id(entry.spiffe_id)
         return authorize_trust_domain(self._me().trust_domain)
 
-    async def _client(self, target: str) -> Client:
+    async def _client(self, target: str, *, streaming: bool = False) -> Client:
         from a2a.client import ClientConfig, ClientFactory
 
         entry = await self.resolve(target)
-        key = f"{entry.url}|{entry.spiffe_id}"
+        key = f"{entry.url}|{entry.spiffe_id}|{streaming}"
         async with self._lock:
             cached = self._clients.get(key)
             if cached is not None:
@@ -243,7 +243,7 @@ class AsyncA2AClient:
                 event_hooks={"request": [_inject_trace_context_async]},
             )
             try:
-                factory = ClientFactory(ClientConfig(httpx_client=http, streaming=True))
+                factory = ClientFactory(ClientConfig(httpx_client=http, streaming=streaming))
                 client = await factory.create_from_url(entry.url)
             except Exception as exc:
                 await http.aclose()
@@ -317,8 +317,6 @@ class AsyncA2AClient:
                         break
                 if result is None:
                     raise A2AError("the agent answered nothing")
-                if result.task_id:
-                    result = await self._final(client, result)
             except A2AError as exc:
                 self._fail(span, labels, type(exc).__name__)
                 raise
@@ -331,13 +329,6 @@ class AsyncA2AClient:
             span.set_attribute("task_id", result.task_id)
             span.set_attribute("task_state", result.state)
             return result
-
-    async def _final(self, client: Client, partial: A2AResult) -> A2AResult:
-        """The stored task (complete artifacts and status) after a streamed send."""
-        from a2a.types import GetTaskRequest
-
-        task = await client.get_task(GetTaskRequest(id=partial.task_id))
-        return result_of(task)
 
     @staticmethod
     def _fail(span: trace.Span, labels: dict[str, str], error_type: str) -> None:
@@ -354,7 +345,7 @@ class AsyncA2AClient:
         context_id: str | None = None,
     ) -> AsyncIterator[A2AResult]:
         """Send a message over SSE and yield the task as each event arrives."""
-        client = await self._client(target)
+        client = await self._client(target, streaming=True)
         request = self._request(message, task_id, context_id, False)
         result: A2AResult | None = None
         try:

@@ -152,13 +152,28 @@ class AgentDeclaration:
     description: str
     skills: Sequence[Skill] = field(default_factory=tuple)
     version: str = "1.0.0"
+    direct_messages: bool = False
 
 
 def serves_a2a(
-    description: str, skills: Sequence[Skill] = (), version: str = "1.0.0"
+    description: str,
+    skills: Sequence[Skill] = (),
+    version: str = "1.0.0",
+    *,
+    direct_messages: bool = False,
 ) -> Callable[[F], F]:
-    """Declare that an (``@hexr_agent``) function serves A2A through its sidecar."""
-    declaration = AgentDeclaration(description=description, skills=tuple(skills), version=version)
+    """Declare that an (``@hexr_agent``) function serves A2A through its sidecar.
+
+    By default each new message opens a task that is visible (submitted, then working)
+    while the function runs. With ``direct_messages`` the function runs first, so it may
+    answer with a `Message` and no task; a task appears only when it returns anything else.
+    """
+    declaration = AgentDeclaration(
+        description=description,
+        skills=tuple(skills),
+        version=version,
+        direct_messages=direct_messages,
+    )
 
     def mark(func: F) -> F:
         setattr(func, _ATTRIBUTE, declaration)

@@ -71,8 +71,6 @@ async def echo(request: A2ARequest) -> object:
         raise TaskFailed("no sources found")
     if command == "crash":
         raise RuntimeError("secret internal detail")
-    if command == "message":
-        return Message.text("direct answer")
     if command == "parts":
         return [
             Artifact(
@@ -90,3 +88,13 @@ async def echo(request: A2ARequest) -> object:
     if command == "slow":
         await asyncio.sleep(1.0)
     return f"echo:{command}"
+
+
+@serves_a2a("Answers directly", direct_messages=True,
+            skills=[Skill(id="chat", name="Chat", description="Direct answers")])
+@hexr_agent(name="chat", tenant=TENANT)
+def chat(request: A2ARequest) -> object:
+    """A sync function: a direct Message for "hi", a task for anything else."""
+    if request.text == "hi":
+        return Message.text("direct answer")
+    return f"task:{request.text}"
