@@ -93,7 +93,7 @@ async def _serve(args: argparse.Namespace) -> int:
     declaration = declaration_of(func)
     assert declaration is not None  # noqa: S101 - checked by load_function
     url = args.valkey_url or os.environ.get(_env.HEXR_VALKEY_URL) or DEFAULT_VALKEY_URL
-    valkey = valkey_asyncio.from_url(url)
+    valkey = valkey_asyncio.Valkey.from_url(url)
 
     sock = _listen_socket(args.host, args.port)
     base_url = f"https://{args.host}:{sock.getsockname()[1]}"
@@ -104,7 +104,7 @@ async def _serve(args: argparse.Namespace) -> int:
         me,
         base_url,
         valkey=valkey,
-        valkey_factory=lambda: valkey_asyncio.from_url(url),
+        valkey_factory=lambda: valkey_asyncio.Valkey.from_url(url),
         policy=build_policy(_policy_data(args.policy_data)),
         replica=replica,
     )
@@ -144,13 +144,19 @@ async def _serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the sidecar until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m hexr_a2a", description=__doc__)
-    parser.add_argument("--agent", default=os.environ.get(_env.HEXR_A2A_AGENT),
-                        help="module:function of the @serves_a2a agent")
+    parser.add_argument(
+        "--agent",
+        default=os.environ.get(_env.HEXR_A2A_AGENT),
+        help="module:function of the @serves_a2a agent",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get(_env.HEXR_A2A_PORT, "0")))
     parser.add_argument("--valkey-url", help="default: $HEXR_VALKEY_URL")
-    parser.add_argument("--policy-data", default=os.environ.get(_env.HEXR_A2A_POLICY),
-                        help="YAML: callers, cross_tenant allow lists")
+    parser.add_argument(
+        "--policy-data",
+        default=os.environ.get(_env.HEXR_A2A_POLICY),
+        help="YAML: callers, cross_tenant allow lists",
+    )
     args = parser.parse_args(argv)
     if not args.agent:
         parser.error("no agent: pass --agent module:function or set HEXR_A2A_AGENT")

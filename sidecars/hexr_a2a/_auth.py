@@ -122,7 +122,9 @@ def _forbidden_body(path: str) -> bytes:
             "error": {"code": -32600, "message": "Permission denied"},
         }
     else:
-        body = {"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "Permission denied"}}
+        body = {
+            "error": {"code": 403, "status": "PERMISSION_DENIED", "message": "Permission denied"}
+        }
     return json.dumps(body).encode()
 
 

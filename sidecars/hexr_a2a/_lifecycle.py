@@ -16,7 +16,7 @@ from typing import Any
 
 from a2a.types import Message, Part, Role, Task, TaskState, TaskStatus, TaskStatusUpdateEvent
 
-from hexr.a2a import RegistryEntry, registry_key
+from hexr.a2a import DEFAULT_TTL_S, RegistryEntry, live_entries, registry_key
 from hexr_a2a._store import ValkeyTaskStore
 
 __all__ = ["Lifecycle"]
@@ -39,7 +39,7 @@ class Lifecycle:
         tenant: str,
         agent: str,
         entry: RegistryEntry,
-        ttl_s: int = 15,
+        ttl_s: int = DEFAULT_TTL_S,
         heartbeat_ttl_s: int = 3,
     ) -> None:
         self._valkey = client
@@ -59,8 +59,14 @@ class Lifecycle:
         """Refresh this replica's heartbeat and registry entry."""
         pipe = self._valkey.pipeline(transaction=False)
         pipe.set(self._heartbeat_key(self._replica), "1", ex=self._hb_ttl)
-        pipe.set(self._registry_key, self._entry.dumps(), ex=self._ttl)
-        await pipe.execute()
+        pipe.hset(self._registry_key, self._replica, self._entry.dumps(self._ttl))
+        pipe.expire(self._registry_key, self._ttl)
+        pipe.hgetall(self._registry_key)
+        *_, fields = await pipe.execute()
+        live = {e.url for e in live_entries(fields)}
+        stale = [k for k, v in fields.items() if RegistryEntry.loads(v).url not in live]
+        if stale:  # entries of replicas that died without withdrawing them
+            await self._valkey.hdel(self._registry_key, *stale)
 
     async def sweep(self) -> int:
         """Fail the running tasks of dead replicas; returns how many were failed."""
@@ -73,7 +79,7 @@ class Lifecycle:
                 continue
             if await self._valkey.exists(self._heartbeat_key(replica.decode())):
                 continue
-            owner, _, task_id = key[len(marker):].rpartition(":")
+            owner, _, task_id = key[len(marker) :].rpartition(":")
             if await self._fail(owner, task_id, data, int(version)):
                 failed += 1
         return failed
@@ -124,4 +130,5 @@ class Lifecycle:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         with contextlib.suppress(Exception):
-            await self._valkey.delete(self._registry_key, self._heartbeat_key(self._replica))
+            await self._valkey.hdel(self._registry_key, self._replica)
+            await self._valkey.delete(self._heartbeat_key(self._replica))

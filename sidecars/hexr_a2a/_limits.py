@@ -83,8 +83,9 @@ class LimitsMiddleware:
         if is_rpc:
             content_type = _header(scope, b"content-type").split(";")[0].strip().lower()
             if content_type not in ("application/json", "application/a2a+json"):
-                await _error(send, is_rpc, 415, CONTENT_TYPE_NOT_SUPPORTED,
-                             "Content type not supported")
+                await _error(
+                    send, is_rpc, 415, CONTENT_TYPE_NOT_SUPPORTED, "Content type not supported"
+                )
                 return
         body = bytearray()
         more = True
@@ -110,7 +111,8 @@ class LimitsMiddleware:
         async def replay() -> dict[str, Any]:
             nonlocal replayed
             if replayed:
-                return await receive()
+                following: dict[str, Any] = await receive()
+                return following
             replayed = True
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
@@ -152,7 +154,9 @@ async def _error(send: Any, is_rpc: bool, status: int, code: int, message: str) 
         # JSON-RPC errors travel in a 200 answer (the JSON-RPC over HTTP convention a2a-sdk
         # follows for its own errors), so clients read the code the same way.
         document: dict[str, Any] = {
-            "jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": code, "message": message},
         }
         status = 200
     else:

@@ -28,9 +28,7 @@ class SidecarMetrics:
         self._duration = meter.create_histogram("hexr.a2a.task.duration", unit="s")
         self._sse = meter.create_up_down_counter("hexr.a2a.sse_connections")
         self._store_ops = meter.create_counter("hexr.a2a.store_operations")
-        self._store_duration = meter.create_histogram(
-            "hexr.a2a.store_operation.duration", unit="s"
-        )
+        self._store_duration = meter.create_histogram("hexr.a2a.store_operation.duration", unit="s")
         self._task_errors = meter.create_counter("hexr.a2a.task_errors")
         self._push = meter.create_counter("hexr.a2a.push_deliveries")
         self._cross_tenant = meter.create_counter("hexr.a2a.cross_tenant_calls")

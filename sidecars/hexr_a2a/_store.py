@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from a2a.server.cluster import (
@@ -87,11 +87,11 @@ def owner_of(context: ServerCallContext) -> str:
 
 def state_label(state: int) -> str:
     """``TASK_STATE_INPUT_REQUIRED`` → ``input_required`` (metric label)."""
-    return TaskState.Name(state).removeprefix("TASK_STATE_").lower()
+    return str(TaskState.Name(state)).removeprefix("TASK_STATE_").lower()
 
 
 def _as_int(version: TaskVersion) -> int:
-    value = version._value  # noqa: SLF001 - the store chose ints; a2a-sdk offers no getter
+    value = version._value
     return int(value)
 
 
@@ -163,7 +163,11 @@ class ValkeyTaskStore(VersionedTaskStore):
         new_state = state_label(task.status.state)
         with self._metrics.store_op("save") as ok:
             result = await self._save(
-                keys=[self.task_key(owner, task.id), self.index_key(owner), self.events_key(task.id)],
+                keys=[
+                    self.task_key(owner, task.id),
+                    self.index_key(owner),
+                    self.events_key(task.id),
+                ],
                 args=[
                     task.SerializeToString(),
                     0 if prev_version.is_missing else _as_int(prev_version),
@@ -240,14 +244,18 @@ class ValkeyTaskStore(VersionedTaskStore):
                 ListTasksCursor(timestamp_ns=ts if has else None, task_id=tid)
             )
         return ListTasksResponse(
-            tasks=tasks[start:end], next_page_token=next_token, total_size=len(tasks), page_size=size
+            tasks=tasks[start:end],
+            next_page_token=next_token,
+            total_size=len(tasks),
+            page_size=size,
         )
 
-    async def _fetch(self, owner: str, ids: list[Any]) -> list[Any]:
+    async def _fetch(self, owner: str, ids: Sequence[Any]) -> Sequence[Any]:
         pipe = self._valkey.pipeline(transaction=False)
         for task_id in ids:
             pipe.hget(self.task_key(owner, _text(task_id)), "d")
-        return list(await pipe.execute())
+        blobs: Sequence[Any] = await pipe.execute()
+        return blobs
 
     async def delete(self, task_id: str, context: ServerCallContext) -> None:
         """Remove the caller's task and its index entry."""
@@ -271,8 +279,13 @@ class ValkeyTaskEventStream(TaskEventStream):
     script as the write, so the log and the task never disagree.
     """
 
-    def __init__(self, client_factory: Callable[[], Any], store: ValkeyTaskStore,
-                 metrics: SidecarMetrics, block_ms: int = 1000) -> None:
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        store: ValkeyTaskStore,
+        metrics: SidecarMetrics,
+        block_ms: int = 1000,
+    ) -> None:
         self._factory = client_factory
         self._store = store
         self._metrics = metrics
@@ -282,7 +295,7 @@ class ValkeyTaskEventStream(TaskEventStream):
         """No-op: ``save`` appended the event atomically with the task."""
         del task_id, event
 
-    async def subscribe(  # type: ignore[override]
+    async def subscribe(
         self, task_id: str, *, after: TaskVersion
     ) -> AsyncGenerator[VersionedEvent, None]:
         """Events of ``task_id`` newer than ``after``, oldest first, until closed."""

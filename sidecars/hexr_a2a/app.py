@@ -75,9 +75,7 @@ def create_sidecar(
     events = ValkeyTaskEventStream(valkey_factory, store, metrics)
     card = build_card(me.agent or "", declaration, base_url, mtls=base_url.startswith("https"))
     handler = DefaultRequestHandler(
-        agent_executor=AgentBridge(
-            func, metrics, direct_messages=declaration.direct_messages
-        ),
+        agent_executor=AgentBridge(func, metrics, direct_messages=declaration.direct_messages),
         task_store=store,
         agent_card=card,
         event_stream=events,

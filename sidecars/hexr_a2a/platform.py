@@ -32,8 +32,17 @@ def sidecar_spiffe_id(tenant: str, agent: str, trust_domain: str | None = None) 
 
 def sidecar_argv(function: str, *, host: str = "127.0.0.1", port: int = 0) -> list[str]:
     """The sidecar's own command line (to wrap with the identity launcher)."""
-    return [sys.executable, "-m", "hexr_a2a", "--agent", function, "--host", host,
-            "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        "hexr_a2a",
+        "--agent",
+        function,
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
 
 
 def _configured() -> tuple[str, str, str] | None:
@@ -117,7 +126,7 @@ def start_sidecar(
         workload_socket=workload_socket,
         env=env,
         stdout=subprocess.PIPE,
-        preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
+        preexec_fn=die_with_parent,
     )
     assert process.stdout is not None  # noqa: S101 - stdout=PIPE
     with selectors.DefaultSelector() as selector:

@@ -26,7 +26,7 @@ from hexr.a2a._contract import (
     declaration_of,
     serves_a2a,
 )
-from hexr.a2a._registry import DEFAULT_TTL_S, RegistryEntry, registry_key
+from hexr.a2a._registry import DEFAULT_TTL_S, RegistryEntry, live_entries, registry_key
 
 if TYPE_CHECKING:
     from hexr.a2a._client import A2AClient, A2AError, A2AResult, AsyncA2AClient
@@ -53,6 +53,7 @@ __all__ = [
     "TextPart",
     "declaration_of",
     "from_proto_parts",
+    "live_entries",
     "registry_key",
     "serves_a2a",
     "to_proto_parts",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,7 +26,7 @@ from opentelemetry import propagate, trace
 from hexr import _env
 from hexr.a2a._contract import Artifact, Part, TextPart
 from hexr.a2a._convert import from_proto_parts, to_proto_parts
-from hexr.a2a._registry import RegistryEntry, registry_key
+from hexr.a2a._registry import RegistryEntry, live_entries, registry_key
 from hexr.errors import HexrError
 from hexr.identity import (
     Authorizer,
@@ -51,9 +52,7 @@ INTERRUPTED_STATES = frozenset({"input_required", "auth_required"})
 
 _meter = get_meter()
 _sends = _meter.create_counter(n.METRIC_A2A_SENDS, description="A2A messages sent")
-_failures = _meter.create_counter(
-    n.METRIC_A2A_SEND_FAILURES, description="A2A sends that failed"
-)
+_failures = _meter.create_counter(n.METRIC_A2A_SEND_FAILURES, description="A2A sends that failed")
 _duration = _meter.create_histogram(
     n.METRIC_A2A_SEND_DURATION, unit="s", description="Duration of A2A sends"
 )
@@ -97,7 +96,7 @@ class A2AResult:
 def _state_name(value: int) -> str:
     from a2a.types import TaskState
 
-    return TaskState.Name(value).removeprefix("TASK_STATE_").lower()
+    return str(TaskState.Name(value)).removeprefix("TASK_STATE_").lower()
 
 
 def _texts(parts: Sequence[Part]) -> str:
@@ -198,24 +197,27 @@ class AsyncA2AClient:
         """The calling agent's name (metric label)."""
         return self._agent_name or self._me().agent or ""
 
-    async def resolve(self, target: str) -> RegistryEntry:
-        """The registry entry of agent ``target`` in this tenant, or one for a URL.
+    async def resolve(self, target: str) -> list[RegistryEntry]:
+        """The live replicas of agent ``target`` in this tenant (shuffled), or a URL's entry.
 
         Raises:
             A2AError: no such agent registered (or the registry is not configured).
         """
         if target.startswith(("https://", "http://")):
-            return RegistryEntry(url=target.rstrip("/"), spiffe_id="")
+            return [RegistryEntry(url=target.rstrip("/"), spiffe_id="")]
         if not self._valkey_url:
             raise A2AError("no A2A registry: set HEXR_VALKEY_URL or pass a URL")
         if self._valkey is None:
             import valkey.asyncio as valkey_asyncio
 
-            self._valkey = valkey_asyncio.from_url(self._valkey_url)
-        raw = await self._valkey.get(registry_key(self.tenant, target))
-        if raw is None:
+            self._valkey = valkey_asyncio.Valkey.from_url(
+                self._valkey_url, socket_timeout=2.0, socket_connect_timeout=2.0
+            )
+        entries = live_entries(await self._valkey.hgetall(registry_key(self.tenant, target)))
+        if not entries:
             raise A2AError(f"agent {target!r} is not registered in tenant {self.tenant!r}")
-        return RegistryEntry.loads(raw)
+        random.shuffle(entries)  # spread callers over the replicas
+        return entries
 
     def _authorizer(self, entry: RegistryEntry) -> Authorizer:
         if entry.spiffe_id:
@@ -223,9 +225,40 @@ class AsyncA2AClient:
         return authorize_trust_domain(self._me().trust_domain)
 
     async def _client(self, target: str, *, streaming: bool = False) -> Client:
+        failure: A2AError | None = None
+        for entry in await self.resolve(target):
+            try:
+                return await self._client_for(target, entry, streaming)
+            except A2AError as exc:  # that replica is gone: try the next one
+                failure = exc
+        assert failure is not None  # noqa: S101 - resolve never returns an empty list
+        raise failure
+
+    async def _evict(self, client: Client) -> None:
+        async with self._lock:
+            for key in [k for k, v in self._clients.items() if v[0] is client]:
+                _, http = self._clients.pop(key)
+                await client.close()
+                await http.aclose()
+
+    async def _with_client(
+        self, target: str, call: Callable[[Client], Awaitable[T]], *, streaming: bool = False
+    ) -> T:
+        """``call(client)``; a cached replica that stopped answering is dropped, once."""
+        for attempt in (0, 1):
+            client = await self._client(target, streaming=streaming)
+            try:
+                return await call(client)
+            except Exception as exc:
+                if attempt == 0 and _unreachable(exc):
+                    await self._evict(client)
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _client_for(self, target: str, entry: RegistryEntry, streaming: bool) -> Client:
         from a2a.client import ClientConfig, ClientFactory
 
-        entry = await self.resolve(target)
         key = f"{entry.url}|{entry.spiffe_id}|{streaming}"
         async with self._lock:
             cached = self._clients.get(key)
@@ -307,14 +340,18 @@ class AsyncA2AClient:
         with tracer.start_as_current_span(
             n.SPAN_A2A_CLIENT_SEND, attributes={"target_agent": labels["target_agent"]}
         ) as span:
-            try:
-                client = await self._client(target)
-                request = self._request(message, task_id, context_id, not wait)
+            request = self._request(message, task_id, context_id, not wait)
+
+            async def call(client: Client) -> A2AResult | None:
                 result: A2AResult | None = None
                 async for event in client.send_message(request):
                     result = _merge(result, event)
                     if result.state in TERMINAL_STATES | INTERRUPTED_STATES | {"message"}:
                         break
+                return result
+
+            try:
+                result = await self._with_client(target, call)
                 if result is None:
                     raise A2AError("the agent answered nothing")
             except A2AError as exc:
@@ -361,12 +398,11 @@ class AsyncA2AClient:
         """The task as the target stores it."""
         from a2a.types import GetTaskRequest
 
-        client = await self._client(target)
         request = GetTaskRequest(id=task_id)
         if history_length is not None:
             request.history_length = history_length
         try:
-            return result_of(await client.get_task(request))
+            return result_of(await self._with_client(target, lambda c: c.get_task(request)))
         except Exception as exc:
             raise _as_error(exc) from exc
 
@@ -391,9 +427,9 @@ class AsyncA2AClient:
         """Cancel the task; returns it in its updated state."""
         from a2a.types import CancelTaskRequest
 
-        client = await self._client(target)
+        request = CancelTaskRequest(id=task_id)
         try:
-            return result_of(await client.cancel_task(CancelTaskRequest(id=task_id)))
+            return result_of(await self._with_client(target, lambda c: c.cancel_task(request)))
         except Exception as exc:
             raise _as_error(exc) from exc
 
@@ -406,6 +442,18 @@ class AsyncA2AClient:
         if self._valkey is not None:
             await self._valkey.aclose()
             self._valkey = None
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether the connection could not even be opened (safe to retry elsewhere)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, httpx.ConnectError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _as_error(exc: Exception) -> A2AError:
@@ -478,7 +526,9 @@ class A2AClient:
 
         return self._run(call())
 
-    def stream(self, target: str, message: str | Sequence[Part], **kwargs: Any) -> Iterator[A2AResult]:
+    def stream(
+        self, target: str, message: str | Sequence[Part], **kwargs: Any
+    ) -> Iterator[A2AResult]:
         """See `AsyncA2AClient.stream` (events are collected, then yielded)."""
 
         async def collect() -> list[A2AResult]:
@@ -509,5 +559,3 @@ class A2AClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-

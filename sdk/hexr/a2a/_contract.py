@@ -110,7 +110,7 @@ class A2ARequest:
         return "\n".join(p.text for p in self.parts if isinstance(p, TextPart))
 
 
-class InputRequired(Exception):  # noqa: N818 - a state, not an error
+class InputRequired(Exception):
     """Raise to pause the task in input-required; the caller's next message resumes it."""
 
     def __init__(self, question: str) -> None:
@@ -118,7 +118,7 @@ class InputRequired(Exception):  # noqa: N818 - a state, not an error
         self.question = question
 
 
-class TaskRejected(Exception):  # noqa: N818 - a state, not an error
+class TaskRejected(Exception):
     """Raise to reject the task (the agent will not do it)."""
 
     def __init__(self, reason: str) -> None:

@@ -49,17 +49,22 @@ async def writer(request: A2ARequest) -> str:
     return edited.text
 
 
-@serves_a2a("Researches a topic", skills=[Skill(id="research", name="Research", description="Find facts")])
+@serves_a2a(
+    "Researches a topic", skills=[Skill(id="research", name="Research", description="Find facts")]
+)
 @hexr_agent(name="researcher", tenant=TENANT)
 async def researcher(request: A2ARequest) -> str:
     written = await _a2a().send("writer", f"notes on {request.text}")
     return written.text
 
 
-@serves_a2a("Behaves as the message says", skills=[Skill(id="echo", name="Echo", description="Test behaviours")])
+@serves_a2a(
+    "Behaves as the message says",
+    skills=[Skill(id="echo", name="Echo", description="Test behaviours")],
+)
 @hexr_agent(name="echo", tenant=TENANT)
 async def echo(request: A2ARequest) -> object:
-    """Commands: ask (then the answer), reject, fail, crash, message, parts, sleep, or anything (echoed)."""
+    """Commands: ask (then the answer), reject, fail, crash, parts, slow, sleep; else echo."""
     command = request.text
     if request.history and request.history[0] == "ask":
         return f"colour={command}"  # the answer to the question, in the same task
@@ -77,8 +82,12 @@ async def echo(request: A2ARequest) -> object:
                 name="all",
                 parts=(
                     TextPart("hello"),
-                    FilePart(data=b"\x00\x01bytes", name="a.bin", media_type="application/octet-stream"),
-                    FilePart(url="https://example.com/r.pdf", name="r.pdf", media_type="application/pdf"),
+                    FilePart(
+                        data=b"\x00\x01bytes", name="a.bin", media_type="application/octet-stream"
+                    ),
+                    FilePart(
+                        url="https://example.com/r.pdf", name="r.pdf", media_type="application/pdf"
+                    ),
                     DataPart({"score": 3, "tags": ["a"]}),
                 ),
             )
@@ -90,8 +99,11 @@ async def echo(request: A2ARequest) -> object:
     return f"echo:{command}"
 
 
-@serves_a2a("Answers directly", direct_messages=True,
-            skills=[Skill(id="chat", name="Chat", description="Direct answers")])
+@serves_a2a(
+    "Answers directly",
+    direct_messages=True,
+    skills=[Skill(id="chat", name="Chat", description="Direct answers")],
+)
 @hexr_agent(name="chat", tenant=TENANT)
 def chat(request: A2ARequest) -> object:
     """A sync function: a direct Message for "hi", a task for anything else."""

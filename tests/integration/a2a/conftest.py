@@ -12,6 +12,21 @@ import pytest
 
 from hexr.identity import IdentitySource, authorize_trust_domain
 
+# The shared echo sidecar lets one partner of tenant beta in (see test_security).
+ECHO_POLICY = {"cross_tenant": [{"tenant": "beta", "agents": ["partner"]}]}
+
+
+@pytest.fixture(scope="session")
+def echo(a2a_session_sidecars: Any) -> Any:
+    """The session's echo agent sidecar (tenant acme), with ``ECHO_POLICY``."""
+    return a2a_session_sidecars("echo", policy=ECHO_POLICY)
+
+
+@pytest.fixture(scope="session")
+def chat(a2a_session_sidecars: Any) -> Any:
+    """The session's chat agent sidecar (direct messages)."""
+    return a2a_session_sidecars("chat")
+
 
 @pytest.fixture
 def caller(identity_service: Any) -> Any:

@@ -20,13 +20,10 @@ from a2a.types import (
 )
 
 from hexr.a2a import AsyncA2AClient, DataPart, FilePart, TextPart
-from tests.integration.a2a.conftest import mtls
+from tests.integration.a2a.conftest import ECHO_POLICY, mtls
 
 
-async def test_every_outcome(a2a_sidecars: Any, caller: Any, valkey_server: Any) -> None:
-    started = [a2a_sidecars(a, wait=False) for a in ("echo", "chat")]
-    for handle in started:
-        handle.ready()
+async def test_every_outcome(echo: Any, chat: Any, caller: Any, valkey_server: Any) -> None:
     with caller("acme", "tester"):
         client = AsyncA2AClient(valkey_url=valkey_server.url)
         outcomes = {c: await client.send("echo", c) for c in ("reject", "fail", "crash", "parts")}
@@ -46,11 +43,12 @@ async def test_every_outcome(a2a_sidecars: Any, caller: Any, valkey_server: Any)
     assert "secret internal detail" not in outcomes["crash"].status_text
     parts = outcomes["parts"].artifacts[0].parts
     assert [type(p) for p in parts] == [TextPart, FilePart, FilePart, DataPart]
-    assert parts[1].data == b"\x00\x01bytes" and parts[2].url == "https://example.com/r.pdf"
+    assert parts[1].data == b"\x00\x01bytes"
+    assert parts[2].url == "https://example.com/r.pdf"
     assert parts[3].data == {"score": 3, "tags": ["a"]}
     assert (direct.state, direct.task_id, direct.text) == ("message", "", "direct answer")
     assert (as_task.state, as_task.text) == ("completed", "task:later")
-    assert asked.state == "input_required" and asked.status_text == "which colour?"
+    assert (asked.state, asked.status_text) == ("input_required", "which colour?")
     assert (answered.task_id, answered.context_id) == (asked.task_id, asked.context_id)
     assert (answered.state, answered.text) == ("completed", "colour=blue")
     assert history.state == "completed"
@@ -64,10 +62,7 @@ def _request(text: str) -> SendMessageRequest:
 
 
 @pytest.mark.parametrize("binding", ["JSONRPC", "HTTP+JSON"])
-async def test_official_client_drives_the_sidecar(
-    a2a_sidecars: Any, caller: Any, binding: str
-) -> None:
-    echo = a2a_sidecars("echo")
+async def test_official_client_drives_the_sidecar(echo: Any, caller: Any, binding: str) -> None:
     with caller("acme", "sdk-user") as source:
         async with httpx.AsyncClient(verify=mtls(source)) as http:
             config = ClientConfig(
@@ -86,17 +81,15 @@ async def test_official_client_drives_the_sidecar(
 
 
 async def test_subscribers_on_another_replica_see_the_same_events(
-    a2a_sidecars: Any, caller: Any
+    echo: Any, a2a_sidecars: Any, caller: Any
 ) -> None:
-    replicas = [a2a_sidecars("echo", wait=False) for _ in range(2)]
-    for handle in replicas:
-        handle.ready()
+    replicas = [echo, a2a_sidecars("echo", policy=ECHO_POLICY)]
     with caller("acme", "watcher") as source:
         async with httpx.AsyncClient(verify=mtls(source), timeout=30) as http:
             clients = [
-                await ClientFactory(ClientConfig(httpx_client=http, streaming=True)).create_from_url(
-                    r.url
-                )
+                await ClientFactory(
+                    ClientConfig(httpx_client=http, streaming=True)
+                ).create_from_url(r.url)
                 for r in replicas
             ]
             request = _request("slow")
@@ -108,8 +101,11 @@ async def test_subscribers_on_another_replica_see_the_same_events(
 
             async def watch(client: Any) -> list[Any]:
                 return [
-                    e.WhichOneof("payload") + ":" + TaskState.Name(
-                        e.status_update.status.state if e.HasField("status_update")
+                    e.WhichOneof("payload")
+                    + ":"
+                    + TaskState.Name(
+                        e.status_update.status.state
+                        if e.HasField("status_update")
                         else e.task.status.state
                     )
                     async for e in client.subscribe(SubscribeToTaskRequest(id=task_id))

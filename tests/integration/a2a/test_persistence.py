@@ -29,4 +29,8 @@ async def test_kill_9_loses_no_task(a2a_sidecars: Any, caller: Any, valkey_serve
     assert failed.state == "failed"
     assert "stopped before it finished" in failed.status_text
     assert (kept.state, kept.text) == ("completed", "echo:before the crash")
-    assert (resumed.task_id, resumed.state, resumed.text) == (asked.task_id, "completed", "colour=green")
+    assert (resumed.task_id, resumed.state, resumed.text) == (
+        asked.task_id,
+        "completed",
+        "colour=green",
+    )

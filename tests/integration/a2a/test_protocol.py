@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.integration.a2a.conftest import message, mtls, rpc
-
-
-@pytest.fixture
-def echo(a2a_sidecars: Any) -> Any:
-    return a2a_sidecars("echo")
 
 
 def test_agent_card_paths_and_caching(echo: Any, caller: Any) -> None:
@@ -29,7 +23,9 @@ def test_agent_card_paths_and_caching(echo: Any, caller: Any) -> None:
     assert card.headers["last-modified"].endswith("GMT")
     assert again.status_code == 304
     document = card.json()
-    bindings = {(i["protocolBinding"], i["protocolVersion"]) for i in document["supportedInterfaces"]}
+    bindings = {
+        (i["protocolBinding"], i["protocolVersion"]) for i in document["supportedInterfaces"]
+    }
     assert {("JSONRPC", "1.0"), ("HTTP+JSON", "1.0"), ("JSONRPC", "0.3")} <= bindings
     assert [s["id"] for s in document["skills"]] == ["echo"]
     assert "mtlsSecurityScheme" in document["securitySchemes"]["spiffe-mtls"]
@@ -59,15 +55,31 @@ def test_each_bad_input_gets_its_code_and_loses_nothing(echo: Any, caller: Any) 
         assert code('{"x": "\xff"}'.encode("latin-1")) == -32700  # not UTF-8
         assert code(b'{"jsonrpc": "2.0", "id": 1}') == -32600
         assert code(b"[" * 200 + b"]" * 200) == -32600  # nested too deep
-        assert code(b'{"jsonrpc": "2.0", "id": 1, "method": "NoSuchMethod", "params": {}}') == -32601
+        assert (
+            code(b'{"jsonrpc": "2.0", "id": 1, "method": "NoSuchMethod", "params": {}}') == -32601
+        )
         assert rpc(http, url, "SendMessage", {"message": {"parts": 5}})["error"]["code"] == -32602
         assert rpc(http, url, "GetTask", {"id": "no-such-task"})["error"]["code"] == -32001
         assert rpc(http, url, "CancelTask", {"id": stored["id"]})["error"]["code"] == -32002
-        assert code(b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask"}', **{"Content-Type": "text/plain"}) == -32005
-        huge = b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": "' + b"x" * (2 << 20) + b'"}}'
+        assert (
+            code(
+                b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask"}',
+                **{"Content-Type": "text/plain"},
+            )
+            == -32005
+        )
+        huge = (
+            b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": "'
+            + b"x" * (2 << 20)
+            + b'"}}'
+        )
         assert code(huge) == -32600
-        unknown = _raw(http, url, b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": "x"}}',
-                       **{"A2A-Version": "9.9"})
+        unknown = _raw(
+            http,
+            url,
+            b'{"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": "x"}}',
+            **{"A2A-Version": "9.9"},
+        )
         assert unknown["error"]["code"] == -32009
         # pre-1.0 clients: v0.3 method names without the header
         legacy = http.post(
@@ -96,21 +108,26 @@ def test_rest_binding_answers_application_json(echo: Any, caller: Any) -> None:
         assert got.json()["artifacts"][0]["parts"][0]["text"] == "echo:rest"
         missing = http.get(f"{echo.url}/a2a/rest/tasks/nope", headers={"A2A-Version": "1.0"})
         assert missing.status_code == 404
-        listed = http.get(f"{echo.url}/a2a/rest/tasks", params={"pageSize": 1},
-                          headers={"A2A-Version": "1.0"}).json()
+        listed = http.get(
+            f"{echo.url}/a2a/rest/tasks", params={"pageSize": 1}, headers={"A2A-Version": "1.0"}
+        ).json()
         assert len(listed["tasks"]) == 1
 
 
 def test_list_tasks_filters_and_pages(echo: Any, caller: Any) -> None:
     with caller("acme", "lister") as source, httpx.Client(verify=mtls(source)) as http:
         ids = {
-            rpc(http, echo.url, "SendMessage", message(f"n{i}", contextId="ctx-list"))["result"]["task"]["id"]
+            rpc(http, echo.url, "SendMessage", message(f"n{i}", contextId="ctx-list"))["result"][
+                "task"
+            ]["id"]
             for i in range(3)
         }
         rpc(http, echo.url, "SendMessage", message("other context"))
         first = rpc(http, echo.url, "ListTasks", {"contextId": "ctx-list", "pageSize": 2})["result"]
         second = rpc(
-            http, echo.url, "ListTasks",
+            http,
+            echo.url,
+            "ListTasks",
             {"contextId": "ctx-list", "pageSize": 2, "pageToken": first["nextPageToken"]},
         )["result"]
     assert first["totalSize"] == 3

@@ -12,10 +12,7 @@ from hexr.a2a import A2AError, AsyncA2AClient
 from tests.integration.a2a.conftest import message, mtls, rpc
 
 
-def test_cross_tenant_denied_uniformly_and_tasks_are_private(
-    a2a_sidecars: Any, caller: Any
-) -> None:
-    echo = a2a_sidecars("echo")
+def test_cross_tenant_denied_uniformly_and_tasks_are_private(echo: Any, caller: Any) -> None:
     with caller("acme", "owner") as source, httpx.Client(verify=mtls(source)) as http:
         task_id = rpc(http, echo.url, "SendMessage", message("mine"))["result"]["task"]["id"]
     with caller("beta", "intruder") as source, httpx.Client(verify=mtls(source)) as http:
@@ -42,9 +39,8 @@ def test_cross_tenant_denied_uniformly_and_tasks_are_private(
     assert other["error"]["code"] == -32001
 
 
-async def test_cross_tenant_allow_list(a2a_sidecars: Any, caller: Any, valkey_server: Any) -> None:
-    policy = {"cross_tenant": [{"tenant": "beta", "agents": ["partner"]}]}
-    echo = a2a_sidecars("echo", policy=policy)
+async def test_cross_tenant_allow_list(echo: Any, caller: Any, valkey_server: Any) -> None:
+    # ECHO_POLICY lets beta/partner in, and nobody else of beta.
     with caller("beta", "partner"):
         client = AsyncA2AClient(valkey_url=valkey_server.url)
         allowed = await client.send(echo.url, "hello from beta")
@@ -57,8 +53,7 @@ async def test_cross_tenant_allow_list(a2a_sidecars: Any, caller: Any, valkey_se
         await client.aclose()
 
 
-async def test_registry_is_per_tenant(a2a_sidecars: Any, caller: Any, valkey_server: Any) -> None:
-    a2a_sidecars("echo")
+async def test_registry_is_per_tenant(echo: Any, caller: Any, valkey_server: Any) -> None:
     with caller("beta", "looker"):
         client = AsyncA2AClient(valkey_url=valkey_server.url)
         with pytest.raises(A2AError, match="not registered in tenant 'beta'"):
@@ -66,8 +61,7 @@ async def test_registry_is_per_tenant(a2a_sidecars: Any, caller: Any, valkey_ser
         await client.aclose()
 
 
-def test_no_client_certificate_no_connection(a2a_sidecars: Any) -> None:
-    echo = a2a_sidecars("echo")
+def test_no_client_certificate_no_connection(echo: Any) -> None:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

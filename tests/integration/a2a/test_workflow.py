@@ -35,9 +35,11 @@ async def test_three_agents_one_trace(
     def complete(spans: list[Any]) -> bool:
         ours = [s for s in spans if int.from_bytes(s.span.trace_id, "big") == trace_id]
         names = [s.span.name for s in ours]
-        return names.count("hexr.a2a.bridge.execute") == 3 and names.count(
-            "hexr.a2a.client.send"
-        ) == 2 and names.count("hexr.agent.invoke") == 3
+        return (
+            names.count("hexr.a2a.bridge.execute") == 3
+            and names.count("hexr.a2a.client.send") == 2
+            and names.count("hexr.agent.invoke") == 3
+        )
 
     spans = otlp_receiver.wait_for(complete)
     ours = [s for s in spans if int.from_bytes(s.span.trace_id, "big") == trace_id]
