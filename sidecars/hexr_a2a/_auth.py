@@ -160,7 +160,6 @@ class PolicyMiddleware:
             scope["hexr.user"] = user
             await self._app(scope, receive, send)
             return
-        self._metrics.request(scope["path"].rsplit("/", 1)[-1] or "unknown", "denied")
         body = _forbidden_body(scope["path"])
         await send(
             {

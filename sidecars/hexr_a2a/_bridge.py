@@ -35,6 +35,7 @@ from hexr.a2a import (
 )
 from hexr.a2a import Message as DirectMessage
 from hexr.telemetry import get_tracer
+from hexr.telemetry import names as n
 from hexr_a2a._auth import PeerUser
 from hexr_a2a._metrics import SidecarMetrics
 
@@ -101,7 +102,7 @@ class AgentBridge(AgentExecutor):
         updater = TaskUpdater(event_queue=event_queue, task_id=task_id, context_id=context_id)
         current = context.current_task
         with self._tracer.start_as_current_span(
-            "hexr.a2a.bridge.execute",
+            n.SPAN_A2A_BRIDGE_EXECUTE,
             context=parent,
             attributes={
                 "source_agent": source_agent,

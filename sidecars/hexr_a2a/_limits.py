@@ -10,6 +10,7 @@ uses another media type), and the card gets ``Last-Modified``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
 from typing import Any
@@ -106,6 +107,8 @@ class LimitsMiddleware:
         if json_depth(text, self._depth):
             await _error(send, is_rpc, 400, INVALID_REQUEST, "JSON nested too deeply")
             return
+        if is_rpc:
+            scope["hexr.method"] = _rpc_method(text)
         replayed = False
 
         async def replay() -> dict[str, Any]:
@@ -140,6 +143,15 @@ class LimitsMiddleware:
             await send(message)
 
         return wrapped
+
+
+_METHOD = re.compile(r'"method"\s*:\s*"([A-Za-z0-9_/]{1,48})"')
+
+
+def _rpc_method(text: str) -> str:
+    """The JSON-RPC method named in a (validated) body, for metric labels only."""
+    found = _METHOD.search(text[:4096]) or _METHOD.search(text)
+    return found.group(1) if found else "invalid"
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from time import perf_counter
 
+from hexr.telemetry import names as n
 from hexr.telemetry import get_meter
 
 __all__ = ["SidecarMetrics"]
@@ -23,17 +24,17 @@ class SidecarMetrics:
         self.tenant = tenant
         self.agent = agent
         self._base = {"tenant": tenant, "agent_name": agent}
-        self._transitions = meter.create_counter("hexr.a2a.task_transitions")
-        self._messages = meter.create_counter("hexr.a2a.messages")
-        self._duration = meter.create_histogram("hexr.a2a.task.duration", unit="s")
-        self._sse = meter.create_up_down_counter("hexr.a2a.sse_connections")
-        self._store_ops = meter.create_counter("hexr.a2a.store_operations")
-        self._store_duration = meter.create_histogram("hexr.a2a.store_operation.duration", unit="s")
-        self._task_errors = meter.create_counter("hexr.a2a.task_errors")
-        self._push = meter.create_counter("hexr.a2a.push_deliveries")
-        self._cross_tenant = meter.create_counter("hexr.a2a.cross_tenant_calls")
-        self._requests = meter.create_counter("hexr.a2a.requests")
-        self._bridge = meter.create_counter("hexr.a2a.bridge.executions")
+        self._transitions = meter.create_counter(n.METRIC_A2A_TASK_TRANSITIONS)
+        self._messages = meter.create_counter(n.METRIC_A2A_MESSAGES)
+        self._duration = meter.create_histogram(n.METRIC_A2A_TASK_DURATION, unit="s")
+        self._sse = meter.create_up_down_counter(n.METRIC_A2A_SSE_CONNECTIONS)
+        self._store_ops = meter.create_counter(n.METRIC_A2A_STORE_OPERATIONS)
+        self._store_duration = meter.create_histogram(n.METRIC_A2A_STORE_OPERATION_DURATION, unit="s")
+        self._task_errors = meter.create_counter(n.METRIC_A2A_TASK_ERRORS)
+        self._push = meter.create_counter(n.METRIC_A2A_PUSH_DELIVERIES)
+        self._cross_tenant = meter.create_counter(n.METRIC_A2A_CROSS_TENANT_CALLS)
+        self._requests = meter.create_counter(n.METRIC_A2A_REQUESTS)
+        self._bridge = meter.create_counter(n.METRIC_A2A_BRIDGE_EXECUTIONS)
 
     def transition(self, state: str) -> None:
         """A task entered ``state``."""

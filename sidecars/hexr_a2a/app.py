@@ -7,6 +7,7 @@ task store and event stream, and the bridge to the agent function.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,25 +107,56 @@ async def _healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+_RPC_ERROR = re.compile(rb'"error"\s*:\s*\{[^}]*?"code"\s*:\s*(-?\d{1,6})')
+
+
+def _rest_method(scope: Any) -> str:
+    # /a2a/rest/message:send → message:send; /a2a/rest/tasks/{id} → tasks (never the id).
+    tail = scope["path"].removeprefix(REST_PATH).strip("/")
+    head = tail.split("/", 1)[0]
+    verb = tail.rsplit(":", 1)[-1] if ":" in tail else ""
+    return f"{scope['method']} {head}{':' + verb if verb and head != tail else ''}"[:48]
+
+
 def _count_requests(app: Any, metrics: SidecarMetrics) -> Any:
-    """Count requests by path tail and status; SSE answers also move the open-stream gauge."""
+    """Count requests by protocol method and outcome (``ok`` or the error code); SSE
+    answers also move the open-stream gauge."""
 
     async def counted(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(("/a2a/", "/.well-known")):
             await app(scope, receive, send)
             return
-        method = scope["path"].rsplit("/", 1)[-1][:40] or "root"
         opened = False
+        status = 0
+        counted_once = False
+
+        def method() -> str:
+            if scope["path"].startswith(JSONRPC_PATH):
+                return str(scope.get("hexr.method", "invalid"))
+            if scope["path"].startswith(REST_PATH):
+                return _rest_method(scope)
+            return "GetAgentCard"
 
         async def watch(message: dict[str, Any]) -> None:
-            nonlocal opened
+            nonlocal opened, status, counted_once
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                metrics.request(method, "ok" if status < 400 else str(status))
                 headers = dict(message.get("headers", []))
                 if headers.get(b"content-type", b"").startswith(b"text/event-stream"):
                     opened = True
                     metrics.sse(1)
+            elif message["type"] == "http.response.body" and not counted_once:
+                counted_once = True
+                code = "ok" if status < 400 else str(status)
+                # JSON-RPC errors travel in 200 answers: their code is in the body.
+                found = (
+                    None
+                    if opened or status >= 400
+                    else _RPC_ERROR.search(message.get("body", b"")[:2048])
+                )
+                if found:
+                    code = found.group(1).decode()
+                metrics.request(method(), code)
             await send(message)
 
         try:

@@ -13,6 +13,7 @@ from opentelemetry import metrics, trace
 
 from hexr._version import __version__
 from hexr.telemetry._config import TelemetrySettings
+from hexr.telemetry import _names as names  # span, metric and attribute names (public)
 from hexr.telemetry._names import SCOPE
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "current_handle",
     "get_meter",
     "get_tracer",
+    "names",
     "setup",
     "stage_recorder",
     "wsgi_middleware",

@@ -93,6 +93,17 @@ METRIC_A2A_SENDS = "hexr.a2a.sends"
 METRIC_A2A_SEND_FAILURES = "hexr.a2a.send_failures"
 METRIC_A2A_SEND_DURATION = "hexr.a2a.send.duration"
 METRIC_A2A_BRIDGE_EXECUTIONS = "hexr.a2a.bridge.executions"
+# Metrics: A2A sidecar (exposition names in the metric contract, e.g. hexr_a2a_messages_total).
+METRIC_A2A_TASK_TRANSITIONS = "hexr.a2a.task_transitions"
+METRIC_A2A_MESSAGES = "hexr.a2a.messages"
+METRIC_A2A_TASK_DURATION = "hexr.a2a.task.duration"
+METRIC_A2A_SSE_CONNECTIONS = "hexr.a2a.sse_connections"
+METRIC_A2A_STORE_OPERATIONS = "hexr.a2a.store_operations"
+METRIC_A2A_STORE_OPERATION_DURATION = "hexr.a2a.store_operation.duration"
+METRIC_A2A_TASK_ERRORS = "hexr.a2a.task_errors"
+METRIC_A2A_PUSH_DELIVERIES = "hexr.a2a.push_deliveries"
+METRIC_A2A_CROSS_TENANT_CALLS = "hexr.a2a.cross_tenant_calls"
+METRIC_A2A_REQUESTS = "hexr.a2a.requests"
 
 # GenAI semantic-convention bucket boundaries (OpenTelemetry GenAI metrics spec).
 GENAI_TOKEN_USAGE_BUCKETS = (

@@ -16,10 +16,24 @@ from hexr.identity import IdentitySource, authorize_trust_domain
 ECHO_POLICY = {"cross_tenant": [{"tenant": "beta", "agents": ["partner"]}]}
 
 
+def free_port() -> int:
+    """A free loopback TCP port."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @pytest.fixture(scope="session")
 def echo(a2a_session_sidecars: Any) -> Any:
-    """The session's echo agent sidecar (tenant acme), with ``ECHO_POLICY``."""
-    return a2a_session_sidecars("echo", policy=ECHO_POLICY)
+    """The session's echo agent sidecar (tenant acme), with ``ECHO_POLICY``; its Prometheus
+    endpoint is ``echo.metrics_url``."""
+    port = free_port()
+    handle = a2a_session_sidecars("echo", policy=ECHO_POLICY, env={"HEXR_METRICS_PORT": str(port)})
+    handle.metrics_url = f"http://127.0.0.1:{port}/metrics"
+    return handle
 
 
 @pytest.fixture(scope="session")
