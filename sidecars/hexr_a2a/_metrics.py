@@ -10,8 +10,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from time import perf_counter
 
-from hexr.telemetry import names as n
 from hexr.telemetry import get_meter
+from hexr.telemetry import names as n
 
 __all__ = ["SidecarMetrics"]
 
@@ -29,7 +29,9 @@ class SidecarMetrics:
         self._duration = meter.create_histogram(n.METRIC_A2A_TASK_DURATION, unit="s")
         self._sse = meter.create_up_down_counter(n.METRIC_A2A_SSE_CONNECTIONS)
         self._store_ops = meter.create_counter(n.METRIC_A2A_STORE_OPERATIONS)
-        self._store_duration = meter.create_histogram(n.METRIC_A2A_STORE_OPERATION_DURATION, unit="s")
+        self._store_duration = meter.create_histogram(
+            n.METRIC_A2A_STORE_OPERATION_DURATION, unit="s"
+        )
         self._task_errors = meter.create_counter(n.METRIC_A2A_TASK_ERRORS)
         self._push = meter.create_counter(n.METRIC_A2A_PUSH_DELIVERIES)
         self._cross_tenant = meter.create_counter(n.METRIC_A2A_CROSS_TENANT_CALLS)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 
 from hexr._version import __version__
-from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry import _names as names  # span, metric and attribute names (public)
+from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._names import SCOPE
 
 if TYPE_CHECKING:
