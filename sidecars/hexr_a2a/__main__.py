@@ -60,6 +60,9 @@ def _listen_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(address)
+    # Listen now: the registry entry and the ready line go out before uvicorn serves, and
+    # callers that connect in between must queue, not be refused.
+    sock.listen(2048)
     return sock
 
 

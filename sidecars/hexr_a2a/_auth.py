@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 PEER_EXTENSION = "hexr.peer_spiffe_id"
+_MAX_DECISIONS = 1024
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -148,6 +150,9 @@ class PolicyMiddleware:
         self._target = target
         self._metrics = metrics
         self._dev_user = dev_user
+        # The policy and this sidecar's identity are fixed for the process, so a decision
+        # depends only on the caller: cached (bounded) to keep Rego off the hot path.
+        self._decisions: OrderedDict[str, bool] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """Check the caller, then pass the request on or answer 403."""
@@ -174,6 +179,17 @@ class PolicyMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     def _allowed(self, user: PeerUser) -> bool:
+        cached = self._decisions.get(user.spiffe_id)
+        if cached is None:
+            cached = self._decide(user)
+            self._decisions[user.spiffe_id] = cached
+            if len(self._decisions) > _MAX_DECISIONS:
+                self._decisions.popitem(last=False)
+        if user.tenant != self._target.tenant:
+            self._metrics.cross_tenant(user.tenant, "allowed" if cached else "denied")
+        return cached
+
+    def _decide(self, user: PeerUser) -> bool:
         caller = SpiffeId.parse(user.spiffe_id)
         decision = self._policy.allows(
             {
@@ -190,6 +206,4 @@ class PolicyMiddleware:
                 },
             }
         )
-        if user.tenant != self._target.tenant:
-            self._metrics.cross_tenant(user.tenant, "allowed" if decision else "denied")
         return decision

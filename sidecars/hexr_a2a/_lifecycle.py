@@ -71,16 +71,19 @@ class Lifecycle:
     async def sweep(self) -> int:
         """Fail the running tasks of dead replicas; returns how many were failed."""
         failed = 0
-        marker = f"{self._prefix}:task:"
-        async for raw_key in self._valkey.scan_iter(match=marker + "*", count=500):
-            key = raw_key.decode()
+        alive: dict[bytes, bool] = {}
+        async for member in self._valkey.sscan_iter(self._store.running_key, count=500):
+            owner, _, task_id = member.decode().rpartition(":")
+            key = self._store.task_key(owner, task_id)
             state, replica, version, data = await self._valkey.hmget(key, ["s", "r", "v", "d"])
             if state not in _RUNNING or replica is None or data is None:
+                await self._valkey.srem(self._store.running_key, member)  # expired or done
                 continue
-            if await self._valkey.exists(self._heartbeat_key(replica.decode())):
-                continue
-            owner, _, task_id = key[len(marker) :].rpartition(":")
-            if await self._fail(owner, task_id, data, int(version)):
+            if replica not in alive:
+                alive[replica] = bool(
+                    await self._valkey.exists(self._heartbeat_key(replica.decode()))
+                )
+            if not alive[replica] and await self._fail(owner, task_id, data, int(version)):
                 failed += 1
         return failed
 

@@ -6,6 +6,7 @@ Keys (prefix ``hexr:a2a:{tenant}:{agent}``):
   counted), ``s`` its state, ``c`` creation time (ns), ``r`` the replica running it.
 - ``…:tasks:{owner}`` sorted set of task ids by status time (ListTasks).
 - ``…:events:{id}`` stream: ``v`` version, ``e`` a serialized ``StreamResponse``.
+- ``…:running`` set of ``{owner}:{id}`` of tasks submitted or working (recovery sweep).
 
 A save is one Lua script (compare-and-swap on ``v``, then write the task, index it and
 append its event), so two replicas never interleave a task's writes and every subscriber
@@ -48,9 +49,10 @@ TERMINAL = frozenset(
     }
 )
 
-# CAS save. KEYS: task hash, index zset, event stream. ARGV: data, prev_version,
+# CAS save. KEYS: task hash, index zset, event stream, running set. ARGV: data, prev_version,
 # is_cancel, state, event ('' for none), score, task id, stream maxlen, ttl s, now ns,
-# replica. Returns the new version, -1 on conflict.
+# replica, terminal flag, running member. Returns {version, previous state, created}, or
+# -1 on conflict.
 _SAVE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
 local curv = tonumber(cur or '0')
@@ -69,6 +71,11 @@ redis.call('HSET', KEYS[1], 'd', ARGV[1], 'v', newv, 's', ARGV[4], 'c', created,
 redis.call('EXPIRE', KEYS[1], ARGV[9])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
 redis.call('EXPIRE', KEYS[2], ARGV[9])
+if ARGV[4] == 'submitted' or ARGV[4] == 'working' then
+  redis.call('SADD', KEYS[4], ARGV[13])
+else
+  redis.call('SREM', KEYS[4], ARGV[13])
+end
 if ARGV[5] ~= '' then
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'v', newv, 'e', ARGV[5])
   redis.call('EXPIRE', KEYS[3], ARGV[9])
@@ -131,6 +138,11 @@ class ValkeyTaskStore(VersionedTaskStore):
         """Key of one owner's task index."""
         return f"{self._prefix}:tasks:{owner}"
 
+    @property
+    def running_key(self) -> str:
+        """Key of the set of running tasks (``owner:id``)."""
+        return f"{self._prefix}:running"
+
     def events_key(self, task_id: str) -> str:
         """Key of one task's event stream."""
         return f"{self._prefix}:events:{task_id}"
@@ -167,6 +179,7 @@ class ValkeyTaskStore(VersionedTaskStore):
                     self.task_key(owner, task.id),
                     self.index_key(owner),
                     self.events_key(task.id),
+                    self.running_key,
                 ],
                 args=[
                     task.SerializeToString(),
@@ -181,6 +194,7 @@ class ValkeyTaskStore(VersionedTaskStore):
                     time.time_ns(),
                     self._replica,
                     "1" if task.status.state in TERMINAL else "0",
+                    f"{owner}:{task.id}",
                 ],
             )
             ok()

@@ -42,6 +42,10 @@ from hexr.telemetry import get_meter, get_tracer
 if TYPE_CHECKING:
     from a2a.client import Client
 
+# a2a-sdk traces its own internals whenever OpenTelemetry is installed; the client's span
+# is hexr.a2a.client.send. Set before a2a-sdk first loads (an explicit setting wins).
+os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
+
 __all__ = ["A2AClient", "A2AError", "A2AResult", "AsyncA2AClient"]
 
 T = TypeVar("T")

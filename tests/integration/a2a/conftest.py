@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from hexr.identity import IdentitySource, authorize_trust_domain
+from tests.fixtures.a2a import mtls
+
+__all__ = ["ECHO_POLICY", "message", "mtls", "rpc"]
 
 # The shared echo sidecar lets one partner of tenant beta in (see test_security).
 ECHO_POLICY = {"cross_tenant": [{"tenant": "beta", "agents": ["partner"]}]}
@@ -40,27 +39,6 @@ def echo(a2a_session_sidecars: Any) -> Any:
 def chat(a2a_session_sidecars: Any) -> Any:
     """The session's chat agent sidecar (direct messages)."""
     return a2a_session_sidecars("chat")
-
-
-@pytest.fixture
-def caller(identity_service: Any) -> Any:
-    """``with caller("acme", "tester") as source`` — this process as that agent's workload."""
-
-    @contextlib.contextmanager
-    def become(tenant: str = "acme", agent: str = "tester") -> Iterator[IdentitySource]:
-        with identity_service.as_workload(identity_service.spiffe_id(tenant, agent)):
-            source = IdentitySource()
-            try:
-                yield source
-            finally:
-                source.close()
-
-    return become
-
-
-def mtls(source: IdentitySource) -> ssl.SSLContext:
-    """A client TLS context presenting ``source``'s SVID, trusting its trust domain."""
-    return source.client_ssl_context(authorize_trust_domain(source.spiffe_id.trust_domain))
 
 
 def rpc(client: httpx.Client, url: str, method: str, params: Any, **kw: Any) -> dict[str, Any]:
