@@ -110,6 +110,8 @@ async def _serve(args: argparse.Namespace) -> int:
         valkey_factory=lambda: valkey_asyncio.Valkey.from_url(url),
         policy=build_policy(_policy_data(args.policy_data)),
         replica=replica,
+        push=not args.no_push,
+        push_allow=[h for value in args.push_allow for h in value.split(",") if h],
     )
     lifecycle = Lifecycle(
         valkey,
@@ -159,6 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         "--policy-data",
         default=os.environ.get(_env.HEXR_A2A_POLICY),
         help="YAML: callers, cross_tenant allow lists",
+    )
+    parser.add_argument("--no-push", action="store_true", help="turn push notifications off")
+    parser.add_argument(
+        "--push-allow",
+        action="append",
+        default=[v for v in [os.environ.get(_env.HEXR_A2A_PUSH_ALLOW, "")] if v],
+        help="host or host:port allowed as a push target although not public (repeatable)",
     )
     args = parser.parse_args(argv)
     if not args.agent:

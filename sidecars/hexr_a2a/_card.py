@@ -23,7 +23,7 @@ REST_PATH = "/a2a/rest"
 
 
 def build_card(
-    agent: str, declaration: AgentDeclaration, base_url: str, *, mtls: bool
+    agent: str, declaration: AgentDeclaration, base_url: str, *, mtls: bool, push: bool = False
 ) -> AgentCard:
     """The card of ``agent`` served at ``base_url`` (JSON-RPC and HTTP+JSON, 1.0 and 0.3)."""
     interfaces = [
@@ -36,7 +36,7 @@ def build_card(
         description=declaration.description,
         version=declaration.version,
         provider=AgentProvider(organization="Hexr", url="https://hexr.dev"),
-        capabilities=AgentCapabilities(streaming=True, push_notifications=False),
+        capabilities=AgentCapabilities(streaming=True, push_notifications=push),
         default_input_modes=["text/plain", "application/json"],
         default_output_modes=["text/plain", "application/json"],
         supported_interfaces=interfaces,

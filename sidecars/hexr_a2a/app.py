@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from hexr_a2a._bridge import AgentBridge
 from hexr_a2a._card import JSONRPC_PATH, REST_PATH, build_card
 from hexr_a2a._limits import LimitsMiddleware
 from hexr_a2a._metrics import SidecarMetrics
+from hexr_a2a._push import RetryingPushSender, ValkeyPushConfigStore, push_url_validator
 from hexr_a2a._store import ValkeyTaskEventStream, ValkeyTaskStore
 from hexr_policy import PolicyEngine
 
@@ -69,17 +70,35 @@ def create_sidecar(
     policy: PolicyEngine,
     replica: str,
     max_body_bytes: int = 1 << 20,
+    push: bool = True,
+    push_allow: Sequence[str] = (),
 ) -> Sidecar:
-    """Build the sidecar of agent ``me`` serving ``func``."""
+    """Build the sidecar of agent ``me`` serving ``func``.
+
+    ``push`` enables push notifications; ``push_allow`` lists ``host`` or ``host:port``
+    push targets allowed although they are not public addresses.
+    """
     metrics = SidecarMetrics(me.tenant or "", me.agent or "")
     store = ValkeyTaskStore(valkey, key_prefix(me), metrics, replica=replica)
     events = ValkeyTaskEventStream(valkey_factory, store, metrics)
-    card = build_card(me.agent or "", declaration, base_url, mtls=base_url.startswith("https"))
+    card = build_card(
+        me.agent or "", declaration, base_url, mtls=base_url.startswith("https"), push=push
+    )
+    push_parts: dict[str, Any] = {}
+    if push:
+        validator = push_url_validator(push_allow)
+        configs = ValkeyPushConfigStore(valkey, key_prefix(me))
+        push_parts = {
+            "push_config_store": configs,
+            "push_sender": RetryingPushSender(configs, metrics, validator),
+            "push_url_validator": validator,
+        }
     handler = DefaultRequestHandler(
         agent_executor=AgentBridge(func, metrics, direct_messages=declaration.direct_messages),
         task_store=store,
         agent_card=card,
         event_stream=events,
+        **push_parts,
     )
     builder = PeerContextBuilder()
     routes: list[Any] = [
