@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -26,11 +29,29 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def echo(a2a_session_sidecars: Any) -> Any:
-    """The session's echo agent sidecar (tenant acme), with ``ECHO_POLICY``; its Prometheus
-    endpoint is ``echo.metrics_url``."""
+def push_receiver() -> Iterator[str]:
+    """A loopback HTTP server recording push notifications (``test_push.Receiver``)."""
+    from tests.integration.a2a.test_push import Receiver
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def echo(a2a_session_sidecars: Any, push_receiver: str) -> Any:
+    """The session's echo agent sidecar (tenant acme), with ``ECHO_POLICY``, push allowed to
+    ``push_receiver`` only; its Prometheus endpoint is ``echo.metrics_url``."""
     port = free_port()
-    handle = a2a_session_sidecars("echo", policy=ECHO_POLICY, env={"HEXR_METRICS_PORT": str(port)})
+    env = {
+        "HEXR_METRICS_PORT": str(port),
+        "HEXR_A2A_PUSH_ALLOW": push_receiver.removeprefix("http://"),
+    }
+    handle = a2a_session_sidecars("echo", policy=ECHO_POLICY, env=env)
     handle.metrics_url = f"http://127.0.0.1:{port}/metrics"
     return handle
 

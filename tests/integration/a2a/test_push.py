@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.integration.a2a.conftest import message, mtls, rpc
 
 
-class _Receiver(BaseHTTPRequestHandler):
+class Receiver(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     failures_left = 1  # the first delivery fails: the sidecar must retry
 
@@ -25,14 +22,14 @@ class _Receiver(BaseHTTPRequestHandler):
             self.send_response(307)
             self.send_header("Location", "http://169.254.169.254/latest/meta-data")
             self.end_headers()
-            _Receiver.received.append({"redirect": True})
+            Receiver.received.append({"redirect": True})
             return
-        if _Receiver.failures_left > 0:
-            _Receiver.failures_left -= 1
+        if Receiver.failures_left > 0:
+            Receiver.failures_left -= 1
             self.send_response(500)
             self.end_headers()
             return
-        _Receiver.received.append(
+        Receiver.received.append(
             {"token": self.headers.get("X-A2A-Notification-Token"), **json.loads(body)}
         )
         self.send_response(200)
@@ -42,25 +39,19 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-
-
 def _push(url: str) -> dict[str, Any]:
     return {"url": url, "token": "tok-1"}
 
 
-def test_restricted_push_urls_are_refused(echo: Any, caller: Any, receiver: str) -> None:
+def test_restricted_push_urls_are_refused(echo: Any, caller: Any) -> None:
     with caller("acme", "pusher") as source, httpx.Client(verify=mtls(source)) as http:
         task = rpc(http, echo.url, "SendMessage", message("x"))["result"]["task"]
-        for url in (receiver + "/hook", "http://169.254.169.254/latest", "file:///etc/passwd"):
+        # echo allows only the session receiver's host:port; other loopback ports are not.
+        for url in (
+            "http://127.0.0.1:1/hook",
+            "http://169.254.169.254/latest",
+            "file:///etc/passwd",
+        ):
             answer = rpc(
                 http,
                 echo.url,
@@ -71,11 +62,11 @@ def test_restricted_push_urls_are_refused(echo: Any, caller: Any, receiver: str)
 
 
 def test_push_delivered_at_least_once_with_retry_and_crud(
-    a2a_sidecars: Any, caller: Any, receiver: str
+    echo: Any, caller: Any, push_receiver: str
 ) -> None:
-    host_port = receiver.removeprefix("http://")
-    sidecar = a2a_sidecars("echo", env={"HEXR_A2A_PUSH_ALLOW": host_port})
-    _Receiver.received.clear()
+    sidecar, receiver = echo, push_receiver
+    Receiver.received.clear()
+    Receiver.failures_left = 1
     with caller("acme", "pusher") as source, httpx.Client(verify=mtls(source)) as http:
         params = message("slow")
         params["configuration"] = {
@@ -93,7 +84,7 @@ def test_push_delivered_at_least_once_with_retry_and_crud(
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not any(
             r.get("statusUpdate", {}).get("status", {}).get("state") == "TASK_STATE_COMPLETED"
-            for r in _Receiver.received
+            for r in Receiver.received
         ):
             time.sleep(0.1)
         deleted = rpc(
@@ -102,7 +93,7 @@ def test_push_delivered_at_least_once_with_retry_and_crud(
         after = rpc(http, sidecar.url, "ListTaskPushNotificationConfigs", {"taskId": task["id"]})
     assert [c["url"] for c in configs["result"]["configs"]] == [receiver + "/hook"]
     assert redirect["id"] == "r"
-    delivered = [r for r in _Receiver.received if "redirect" not in r]
+    delivered = [r for r in Receiver.received if "redirect" not in r]
     states = [r["statusUpdate"]["status"]["state"] for r in delivered if "statusUpdate" in r]
     assert states[-1] == "TASK_STATE_COMPLETED"
     assert {r["token"] for r in delivered} == {"tok-1"}
