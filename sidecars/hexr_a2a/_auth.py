@@ -131,11 +131,7 @@ def _forbidden_body(path: str) -> bytes:
 
 
 class PolicyMiddleware:
-    """Allows a request only when the policy allows its verified caller (deny by default).
-
-    ``dev_user`` is the identity given to unauthenticated loopback callers when the
-    sidecar runs a development listener without mTLS (it is still checked by the policy).
-    """
+    """Allows a request only when the policy allows its verified caller (deny by default)."""
 
     def __init__(
         self,
@@ -143,13 +139,11 @@ class PolicyMiddleware:
         policy: PolicyEngine,
         target: SpiffeId,
         metrics: SidecarMetrics,
-        dev_user: str | None = None,
     ) -> None:
         self._app = app
         self._policy = policy
         self._target = target
         self._metrics = metrics
-        self._dev_user = dev_user
         # The policy and this sidecar's identity are fixed for the process, so a decision
         # depends only on the caller: cached (bounded) to keep Rego off the hot path.
         self._decisions: OrderedDict[str, bool] = OrderedDict()
@@ -159,8 +153,7 @@ class PolicyMiddleware:
         if scope["type"] != "http" or scope["path"] in _PUBLIC_PATHS:
             await self._app(scope, receive, send)
             return
-        peer = _peer(scope) or self._dev_user
-        user = user_of(peer)
+        user = user_of(_peer(scope))
         if user is not None and self._allowed(user):
             scope["hexr.user"] = user
             await self._app(scope, receive, send)

@@ -3,7 +3,8 @@
 Keys (prefix ``hexr:a2a:{tenant}:{agent}``):
 
 - ``…:task:{owner}:{id}`` hash: ``d`` the serialized Task, ``v`` its version (writes
-  counted), ``s`` its state, ``c`` creation time (ns), ``r`` the replica running it.
+  counted), ``s`` its state, ``t`` terminal flag, ``c`` creation time (ns), ``r`` the
+  replica that last wrote it.
 - ``…:tasks:{owner}`` sorted set of task ids by status time (ListTasks).
 - ``…:events:{id}`` stream: ``v`` version, ``e`` a serialized ``StreamResponse``.
 - ``…:running`` set of ``{owner}:{id}`` of tasks submitted or working (recovery sweep).
@@ -52,16 +53,16 @@ TERMINAL = frozenset(
 # CAS save. KEYS: task hash, index zset, event stream, running set. ARGV: data, prev_version,
 # is_cancel, state, event ('' for none), score, task id, stream maxlen, ttl s, now ns,
 # replica, terminal flag, running member. Returns {version, previous state, created}, or
-# -1 on conflict.
+# {-1, stored state} on conflict.
 _SAVE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
 local curv = tonumber(cur or '0')
+local stored = redis.call('HGET', KEYS[1], 's') or 'missing'
 if ARGV[3] == '1' then
-  if not cur then return -1 end
-  local st = redis.call('HGET', KEYS[1], 't')
-  if st == '1' then return -1 end
+  if not cur then return {-1, stored} end
+  if redis.call('HGET', KEYS[1], 't') == '1' then return {-1, stored} end
 elseif tonumber(ARGV[2]) ~= curv then
-  return -1
+  return {-1, stored}
 end
 local newv = curv + 1
 local prev_state = redis.call('HGET', KEYS[1], 's') or ''
@@ -198,8 +199,8 @@ class ValkeyTaskStore(VersionedTaskStore):
                 ],
             )
             ok()
-        if result == -1:
-            self._metrics.task_error("?", new_state)
+        if int(result[0]) == -1:
+            self._metrics.task_error(_text(result[1]), new_state)
             raise ConcurrentTaskModificationError(task.id)
         version, prev_state, created = int(result[0]), _text(result[1]), int(result[2])
         if prev_state != new_state:

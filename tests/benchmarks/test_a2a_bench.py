@@ -30,7 +30,7 @@ import pytest
 
 from tests.fixtures.a2a import mtls
 
-pytestmark = pytest.mark.benchmark
+pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(1800)]
 
 MESSAGES = int(os.environ.get("HEXR_BENCH_A2A_MESSAGES", "600"))
 ROUNDS = int(os.environ.get("HEXR_BENCH_ROUNDS", "3"))
