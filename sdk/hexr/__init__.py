@@ -53,3 +53,7 @@ def __getattr__(name: str) -> Any:
 
         return A2AClient
     raise AttributeError(f"module 'hexr' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "A2AClient"})
