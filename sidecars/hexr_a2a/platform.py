@@ -1,9 +1,10 @@
 """The A2A sidecar as a component of the local platform.
 
 A sidecar belongs to one agent, so ``hexr dev run --a2a module:function`` starts one
-next to the agent it runs (`sidecar_argv`). ``hexr dev up`` also serves one agent over
-A2A when ``HEXR_A2A_AGENT`` (``module:function``), ``HEXR_A2A_TENANT`` and
-``HEXR_A2A_NAME`` are set; otherwise the component is reported as not configured.
+next to the agent it runs (`start_sidecar`). `a2a_spec` describes the same sidecar as a
+``hexr dev up`` component for one agent named by ``HEXR_A2A_AGENT`` (``module:function``),
+``HEXR_A2A_TENANT`` and ``HEXR_A2A_NAME``; it is not registered under ``hexr.components``
+(an unconfigured per-agent component would be listed by every ``hexr dev up``).
 Either way the sidecar runs as the agent's own ``a2a`` workload,
 ``spiffe://{td}/agent/{tenant}/{agent}/a2a``, through the identity launcher.
 """
