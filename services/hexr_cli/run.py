@@ -29,6 +29,10 @@ def run(
     tenant: Annotated[str, typer.Option(help="Tenant of the agent.")],
     agent: Annotated[str, typer.Option(help="Agent name.")],
     role: Annotated[str, typer.Option(help="Process role.")] = "main",
+    a2a: Annotated[
+        str | None,
+        typer.Option(help="module:function of the @serves_a2a agent to serve over A2A."),
+    ] = None,
 ) -> None:
     """Run COMMAND as agent identity spiffe://TD/agent/TENANT/AGENT/ROLE.
 
@@ -54,12 +58,16 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     if env.get(_env.HEXR_VAULT_ADDR):
         _enroll_in_vault(tenant, agent, home)
+    registration = env.get(_env.HEXR_IDENTITY_REGISTRATION_SOCKET) or str(
+        registration_socket_path(home)
+    )
+    if a2a:
+        env[_env.HEXR_A2A_URL] = _start_a2a_sidecar(a2a, tenant, agent, env, registration)
     try:
         exec_workload(
             spiffe_id,
             command,
-            registration_socket=env.get(_env.HEXR_IDENTITY_REGISTRATION_SOCKET)
-            or str(registration_socket_path(home)),
+            registration_socket=registration,
             workload_socket=workload,
             env=env,
         )
@@ -72,6 +80,28 @@ def run(
     except OSError as exc:
         typer.echo(f"error: cannot run {command[0]}: {exc.strerror or exc}", err=True)
         raise typer.Exit(126) from None
+
+
+def _start_a2a_sidecar(
+    function: str, tenant: str, agent: str, env: dict[str, str], registration: str
+) -> str:
+    """Start the agent's A2A sidecar (role ``a2a``); it stops when the agent exits."""
+    from hexr_a2a.platform import sidecar_spiffe_id, start_sidecar
+
+    trust_domain = env.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN
+    try:
+        url = start_sidecar(
+            function,
+            sidecar_spiffe_id(tenant, agent, trust_domain),
+            registration_socket=registration,
+            workload_socket=env[_env.SPIFFE_ENDPOINT_SOCKET],
+            env=env,
+        )
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"A2A sidecar of {tenant}/{agent} at {url}", err=True)
+    return url
 
 
 def _enroll_in_vault(tenant: str, agent: str, home: Path) -> None:

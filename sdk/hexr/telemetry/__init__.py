@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 
 from hexr._version import __version__
+from hexr.telemetry import _names as names  # span, metric and attribute names (public)
 from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._names import (
     ATTR_AGENT_NAME,
@@ -73,6 +74,7 @@ __all__ = [
     "get_meter",
     "get_tracer",
     "record_error",
+    "names",
     "setup",
     "stage_recorder",
     "wsgi_middleware",

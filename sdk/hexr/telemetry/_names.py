@@ -119,6 +119,17 @@ ATTR_BROWSER_ACTIONS_COUNT = "actions_count"
 ATTR_BROWSER_ACTION = "hexr.browser.action"
 ATTR_BROWSER_BLOCKED_REQUESTS = "hexr.browser.blocked_requests"
 SPAN_BROWSER_ACTION = "hexr.browser.action"
+# Metrics: A2A sidecar (exposition names in the metric contract, e.g. hexr_a2a_messages_total).
+METRIC_A2A_TASK_TRANSITIONS = "hexr.a2a.task_transitions"
+METRIC_A2A_MESSAGES = "hexr.a2a.messages"
+METRIC_A2A_TASK_DURATION = "hexr.a2a.task.duration"
+METRIC_A2A_SSE_CONNECTIONS = "hexr.a2a.sse_connections"
+METRIC_A2A_STORE_OPERATIONS = "hexr.a2a.store_operations"
+METRIC_A2A_STORE_OPERATION_DURATION = "hexr.a2a.store_operation.duration"
+METRIC_A2A_TASK_ERRORS = "hexr.a2a.task_errors"
+METRIC_A2A_PUSH_DELIVERIES = "hexr.a2a.push_deliveries"
+METRIC_A2A_CROSS_TENANT_CALLS = "hexr.a2a.cross_tenant_calls"
+METRIC_A2A_REQUESTS = "hexr.a2a.requests"
 
 # GenAI semantic-convention bucket boundaries (OpenTelemetry GenAI metrics spec).
 GENAI_TOKEN_USAGE_BUCKETS = (
