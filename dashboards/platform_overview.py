@@ -113,8 +113,10 @@ PANELS: tuple[PanelSpec, ...] = (
         "sdk", unit="s",
     ),
     PanelSpec(
-        "OpenBao requests", (Query(
-            f"sum by (method) (rate(vault_core_handle_request_count[{R}]))", "{{method}}"),),
+        "OpenBao requests", (
+            Query(f"sum(rate(vault_core_handle_request_count[{R}]))", "requests"),
+            Query('max(vault_core_handle_request{quantile="0.99"}) / 1000', "p99 latency"),
+        ),
         "openbao", unit="reqps",
         description="OpenBao's own telemetry (/v1/sys/metrics?format=prometheus).",
     ),
@@ -176,7 +178,7 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     PanelSpec(
         "mTLS handshakes", (
-            Query(f"sum by (job, result) (rate(hexr_tls_handshakes_total[{R}]))",
+            Query(f'sum by (job, result) (rate(hexr_tls_handshakes_total{{side="server"}}[{R}]))',
                   "{{job}} {{result}}"),
             Query(_p95("hexr_tls_handshake_duration_seconds", "job", ""), "{{job}} p95"),
         ),

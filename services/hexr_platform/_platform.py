@@ -239,8 +239,9 @@ class Platform:
                     state.save(self.home)  # if `up` itself dies, `down` can still stop it
                 metrics_path = plan[name][0].metrics_path
                 if metrics_path is not None:  # the local Prometheus picks this file up
-                    address = f"{running.ctx.host}:{running.ctx.port}"
-                    write_targets(self.home, name, [address], metrics_path)
+                    # A "metrics" port role, if any (e.g. OpenBao's metrics listener).
+                    port = running.ctx.ports.get("metrics", running.ctx.port)
+                    write_targets(self.home, name, [f"{running.ctx.host}:{port}"], metrics_path)
                 self._on_event(Event(name, "healthy", running.address))
             except Exception as exc:  # noqa: BLE001 - one component's failure (or a bug in
                 # its spec) is reported and must never leave its dependants waiting forever

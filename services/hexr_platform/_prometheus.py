@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,10 +52,17 @@ def rules_dir(home: Path) -> Path:
 def write_targets(
     home: Path, job: str, targets: list[str], metrics_path: str = "/metrics"
 ) -> Path:
-    """Atomically write the file_sd group for ``job`` and return its path."""
+    """Atomically write the file_sd group for ``job`` and return its path.
+
+    ``metrics_path`` may carry a query string (``/v1/sys/metrics?format=prometheus``).
+    """
     directory = targets_dir(home)
     directory.mkdir(parents=True, exist_ok=True)
-    group = [{"targets": targets, "labels": {"job": job, "__metrics_path__": metrics_path}}]
+    path_only, _, query = metrics_path.partition("?")
+    labels = {"job": job, "__metrics_path__": path_only}
+    # Query parameters (e.g. OpenBao's ?format=prometheus) travel as __param_ labels.
+    labels.update({f"__param_{k}": v for k, v in urllib.parse.parse_qsl(query)})
+    group = [{"targets": targets, "labels": labels}]
     path = directory / f"{job}.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(group))

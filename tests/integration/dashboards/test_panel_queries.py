@@ -46,7 +46,8 @@ def _query(prometheus: Any, expr: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def workload(
-    identity_service: Any, moto_server: Any, valkey_server: Any, vault_env: Any,
+    identity_service: Any, openbao_server: Any, moto_server: Any, valkey_server: Any,
+    vault_env: Any,
     fake_llm: Any, collector: Any, prometheus_server: Any,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
@@ -84,6 +85,11 @@ def workload(
         assert agent.stdout.readline().strip() == b"ready", injector.log()
         prometheus_server.add_scrape_target("workload-agent", f"127.0.0.1:{agent_metrics}")
         prometheus_server.add_scrape_target("injector", f"127.0.0.1:{injector_metrics}")
+        prometheus_server.add_scrape_target("identity", f"127.0.0.1:{identity_service.http_port}")
+        prometheus_server.add_scrape_target(
+            "openbao", f"127.0.0.1:{openbao_server.ctx.ports['metrics']}",
+            "/v1/sys/metrics?format=prometheus",
+        )
         # rate() needs two samples of the finished work: wait for scrapes after "ready".
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
