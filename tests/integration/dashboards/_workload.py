@@ -7,6 +7,7 @@ in its environment and ``HEXR_METRICS_PORT`` set; argv: the fake LLM's base URL.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import openai
@@ -32,18 +33,14 @@ def analyze(step: int) -> str:
 @hexr_agent(name="analyst", tenant="acme")
 def fail() -> None:
     """A failing step: an ungranted service and a missing secret."""
-    try:
+    with contextlib.suppress(HexrError):
         hexr_tool("aws_sqs", region="us-east-1")
-    except HexrError:
-        pass
     hexr.vault.get("shared/missing")
 
 
 for i in range(5):
     analyze(i)
-try:
+with contextlib.suppress(HexrError):
     fail()
-except HexrError:
-    pass
 print("ready", flush=True)
 sys.stdin.readline()

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-
 from dashboards import a2a, platform_overview
 from dashboards._panels import PENDING_COMPONENTS, PanelSpec
+
 from tests.fixtures.fakellm import free_port
 from tests.fixtures.injector import InjectorHandle, injector_document
 
