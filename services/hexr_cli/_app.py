@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hexr._version import __version__
-from hexr_cli import dev, vault
+from hexr_cli import dev, traces, vault
 from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ def _root() -> None:
 dev.app.command(name="run")(dev_run)
 app.add_typer(dev.app, name="dev")
 app.add_typer(vault.app, name="vault")
+app.add_typer(traces.app, name="traces")
 
 
 @app.command()

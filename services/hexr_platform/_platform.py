@@ -220,7 +220,11 @@ class Platform:
             spec, restart = plan[name]
             wait_for(spec.depends_on)
             self._on_event(Event(name, "restarting" if restart else "starting"))
-            running = start_component(spec, contexts[name], post_start=False)
+            running = start_component(
+                spec, contexts[name], post_start=False, wait=not spec.background
+            )
+            if spec.background:
+                return running
             try:
                 wait_for(spec.post_start_after)
             except PlatformError:

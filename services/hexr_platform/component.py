@@ -147,6 +147,10 @@ class ComponentSpec:
             allowed) on the ``metrics`` port role if the spec has one, else on the main
             port, which the local Prometheus then scrapes (None: not scraped).
         order: Display order in ``hexr dev status`` (lower first; ties by name).
+        background: Start without waiting for the health check, so a slow component
+            (the trace store) stays off the critical path of ``up``; nothing may depend
+            on it, it has no ``post_start``, and ``status`` shows it unhealthy until it
+            serves.
     """
 
     name: str
@@ -166,6 +170,7 @@ class ComponentSpec:
     address: Callable[[ComponentContext], str] = _http_address
     metrics_path: str | None = None
     order: int = 100
+    background: bool = False
 
 
 # --- Health checks ------------------------------------------------------------

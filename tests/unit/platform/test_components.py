@@ -30,13 +30,14 @@ def test_names_are_unique_and_lookup_works() -> None:
 def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
     contexts = _contexts(tmp_path)
     for spec in components():
+        ctx = contexts[spec.name]
+        ctx.secrets_dir.mkdir(parents=True, exist_ok=True)
         argv = spec.argv(contexts[spec.name], "/bin/x")
-        joined = " ".join(argv)
+        # The host may also come through the environment (Phoenix reads PHOENIX_HOST).
+        joined = " ".join([*argv, *spec.process_env(ctx).values()])
         assert "0.0.0.0" not in joined, spec.name  # noqa: S104 - asserting its absence
         if spec.ports:
             assert "127.0.0.1" in joined, f"{spec.name} must bind loopback explicitly"
-        ctx = contexts[spec.name]
-        ctx.secrets_dir.mkdir(parents=True, exist_ok=True)
         # A port is passed as an argument (alone, host:port or --flag=port) or through env.
         passed = [*argv, *spec.process_env(ctx).values()]
         if spec.prepare is not None and spec.name == "openbao":
