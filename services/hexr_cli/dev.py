@@ -31,8 +31,9 @@ _PHASES = {
     "unhealthy": "[red]running but unhealthy",
     "failed": "[red]failed",
     "not-installed": "[yellow]not installed",
+    "background": "[cyan]starting in the background",
 }
-_DONE = {"healthy", "running", "unhealthy", "failed", "not-installed"}
+_DONE = {"healthy", "running", "unhealthy", "failed", "not-installed", "background"}
 _STATE_STYLE = {
     ComponentState.HEALTHY: "green",
     ComponentState.UNHEALTHY: "red",

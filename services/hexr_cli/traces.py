@@ -127,7 +127,8 @@ def list_traces(
             t.attribute("tenant"), t.attribute("agent_name"), _ms(t.duration_ms),
             _status(t.status), str(len(t.spans)),
         )
-    Console(highlight=False).print(table)
+    # Never squeeze the 32-digit ids: at least 150 columns, also when piped.
+    Console(highlight=False, width=max(Console().width, 150)).print(table)
 
 
 def _summary(trace: Any) -> dict[str, Any]:
@@ -193,7 +194,7 @@ def show(
 
     for root in children[None]:
         add(tree, root)
-    Console(highlight=False).print(tree)
+    Console(highlight=False, width=max(Console().width, 150)).print(tree)
 
 
 @app.command()

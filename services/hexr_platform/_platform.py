@@ -49,8 +49,8 @@ class ComponentStatus:
 
 @dataclass(frozen=True)
 class Event:
-    """Progress of ``up``: ``phase`` is starting, restarting, healthy, running, unhealthy,
-    failed or not-installed."""
+    """Progress of ``up``: ``phase`` is starting, restarting, healthy, background (started,
+    not waited for), running, unhealthy, failed or not-installed."""
 
     component: str
     phase: str
@@ -246,7 +246,8 @@ class Platform:
                     # A "metrics" port role, if any (e.g. OpenBao's metrics listener).
                     port = running.ctx.ports.get("metrics", running.ctx.port)
                     write_targets(self.home, name, [f"{running.ctx.host}:{port}"], metrics_path)
-                self._on_event(Event(name, "healthy", running.address))
+                phase = "background" if plan[name][0].background else "healthy"
+                self._on_event(Event(name, phase, running.address))
             except Exception as exc:  # noqa: BLE001 - one component's failure (or a bug in
                 # its spec) is reported and must never leave its dependants waiting forever
                 message = str(exc) if isinstance(exc, PlatformError) else f"{name}: {exc!r}"

@@ -42,7 +42,9 @@ def trace_store_spec() -> ComponentSpec:
         ports=("http", "grpc"),
         # Host and ports come through PHOENIX_* (process_env); argv only names the command.
         argv=lambda ctx, exe: [exe, "serve"],
-        health=http_ok("/healthz"),
+        # Roles by name: a restored state lists ports in key order, not role order.
+        health=http_ok("/healthz", port_role="http"),
+        address=lambda ctx: f"http://{ctx.host}:{ctx.ports['http']}",
         process_env=_env_of,
         publish=lambda ctx: {_env.HEXR_TRACES_URL: f"http://{ctx.host}:{ctx.ports['http']}"},
         optional=True,
