@@ -10,6 +10,7 @@ prints them and fails if one of them unexpectedly has data (then it must leave t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -50,8 +51,9 @@ def workload(
     vault_env: Any,
     fake_llm: Any, collector: Any, prometheus_server: Any,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[None]:
-    """Run the workload and wait until Prometheus has two scrapes of its results."""
+) -> Iterator[dict[str, str]]:
+    """Run the workload, wait until Prometheus has scraped its results; yields the
+    ``/metrics`` URL of each Hexr component by job."""
     injector_metrics = free_port()
     injector = InjectorHandle(
         identity_service, tmp_path_factory.mktemp("dash-injector"),
@@ -99,7 +101,11 @@ def workload(
             if counts:
                 break
             time.sleep(0.5)
-        yield
+        yield {
+            "workload-agent": f"http://127.0.0.1:{agent_metrics}/metrics",
+            "injector": f"http://127.0.0.1:{injector_metrics}/metrics",
+            "identity": f"http://127.0.0.1:{identity_service.http_port}/metrics",
+        }
     finally:
         if agent.stdin is not None:
             agent.stdin.close()
@@ -107,7 +113,9 @@ def workload(
         injector.stop()
 
 
-def test_every_built_panel_returns_data(workload: None, prometheus_server: Any) -> None:
+def test_every_built_panel_returns_data(
+    workload: dict[str, str], prometheus_server: Any
+) -> None:
     empty, pending_with_data, pending = [], [], []
     for board, spec in PANELS:
         results = [bool(_query(prometheus_server, substitute(q.expr))) for q in spec.queries]
@@ -125,3 +133,27 @@ def test_every_built_panel_returns_data(workload: None, prometheus_server: Any) 
         print(f"  pending: {name}")
     assert empty == []
     assert pending_with_data == []
+
+
+def test_deployment_rules_are_loaded_and_evaluated(
+    workload: dict[str, str], prometheus_server: Any
+) -> None:
+    groups = httpx.get(f"{prometheus_server.url}/api/v1/rules", timeout=10).json()
+    names = {g["name"] for g in groups["data"]["groups"]}
+    assert {"hexr-platform", "hexr-tools", "hexr-identity", "hexr-llm-cost"} <= names
+    for group in groups["data"]["groups"]:
+        assert all(r["health"] != "err" for r in group["rules"]), group["name"]
+    assert _query(prometheus_server, "hexr:tool_invocations:rate5m")
+    assert _query(prometheus_server, "hexr:svid_expiry_horizon:seconds")
+
+
+def test_promtool_finds_no_naming_problem_on_component_metrics(
+    workload: dict[str, str],
+) -> None:
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    for job, url in workload.items():
+        text = httpx.get(url, timeout=10).text
+        assert "hexr_" in text, job
+        lint = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                              text=True, timeout=30)
+        assert lint.returncode == 0, f"{job}: {lint.stdout}{lint.stderr}"
