@@ -81,7 +81,9 @@ def test_span_end_to_queryable_delay(phoenix: Any, collector_factory: Any) -> No
                                    "grpc"])
     paths = {"collector": collector.otlp_grpc_endpoint, "direct": f"http://127.0.0.1:{grpc}"}
     processors: dict[str, Callable[[OTLPSpanExporter], SpanProcessor]] = {
-        "batch (1 s)": BatchSpanProcessor, "immediate": SimpleSpanProcessor,
+        # The Hexr SDK's schedule (TelemetrySettings.schedule_delay_ms); OTel's default is 5 s.
+        "batch (1 s)": lambda e: BatchSpanProcessor(e, schedule_delay_millis=1000),
+        "immediate": SimpleSpanProcessor,
     }
     _delays(url, paths["direct"], SimpleSpanProcessor)  # warm up (project creation)
     print()

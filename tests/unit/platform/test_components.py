@@ -82,7 +82,15 @@ def test_openbao_token_goes_to_env_and_0600_file_not_argv(tmp_path: Path) -> Non
 def test_collector_exporter_is_configurable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ctx = _contexts(tmp_path)["collector"]
+    contexts = _contexts(tmp_path)
+    ctx = contexts["collector"]
+    # With a trace store in the platform, the collector forwards to its OTLP/gRPC port.
+    store = contexts["traces"]
+    assert collector_spec().argv(ctx, "rotel")[-6:] == [
+        "--exporter", "otlp", "--otlp-exporter-endpoint",
+        f"http://127.0.0.1:{store.ports['grpc']}", "--otlp-exporter-protocol", "grpc",
+    ]
+    del contexts["traces"]  # shared peers map: no trace store -> blackhole
     assert collector_spec().argv(ctx, "rotel")[-2:] == ["--exporter", "blackhole"]
     monkeypatch.setenv(
         _env.HEXR_COLLECTOR_EXPORTER_ARGS, "--exporter otlp --otlp-exporter-endpoint h:1"
