@@ -7,6 +7,8 @@ background: Phoenix takes 10 s (idle machine) to a minute (loaded) to serve, and
 
 from __future__ import annotations
 
+import shutil
+
 from hexr import _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok
 
@@ -20,6 +22,10 @@ def _locate() -> str | None:
     from hexr_traces._install import phoenix_executable
 
     return phoenix_executable()
+
+
+def _nice() -> str:
+    return shutil.which("nice") or "/usr/bin/nice"
 
 
 def _env_of(ctx: ComponentContext) -> dict[str, str]:
@@ -40,8 +46,9 @@ def trace_store_spec() -> ComponentSpec:
         locate=_locate,
         install_hint="hexr traces install",
         ports=("http", "grpc"),
-        # Host and ports come through PHOENIX_* (process_env); argv only names the command.
-        argv=lambda ctx, exe: [exe, "serve"],
+        # Host and ports come through PHOENIX_* (process_env). Lower CPU priority (nice
+        # execs, same pid): its ~10 s import must not slow the components up waits for.
+        argv=lambda ctx, exe: [_nice(), "-n", "10", exe, "serve"],
         # Roles by name: a restored state lists ports in key order, not role order.
         health=http_ok("/healthz", port_role="http"),
         address=lambda ctx: f"http://{ctx.host}:{ctx.ports['http']}",
