@@ -36,6 +36,7 @@ _PHASES = {
 _DONE = {"healthy", "running", "unhealthy", "failed", "not-installed", "background"}
 _STATE_STYLE = {
     ComponentState.HEALTHY: "green",
+    ComponentState.STARTING: "cyan",
     ComponentState.UNHEALTHY: "red",
     ComponentState.CRASHED: "bold red",
     ComponentState.STOPPED: "dim",

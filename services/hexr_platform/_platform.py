@@ -27,10 +27,17 @@ class ComponentState(enum.StrEnum):
     """What ``status`` reports for a component."""
 
     HEALTHY = "healthy"
+    STARTING = "starting"
+    """A background component, alive and within its start timeout, not serving yet."""
     UNHEALTHY = "unhealthy"
     CRASHED = "crashed"
     STOPPED = "stopped"
     NOT_INSTALLED = "not installed"
+
+
+def _booting(spec: ComponentSpec, started_at: float) -> bool:
+    """A background component still within its start timeout (not serving is expected)."""
+    return spec.background and time.time() - started_at < spec.start_timeout_s
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,7 @@ class Platform:
             if record is not None and record.process.alive():
                 result.already_running.append(spec.name)
                 ctx = ComponentContext(spec.name, record.ports, self.home, {})
-                if spec.health(ctx):
+                if spec.health(ctx) or _booting(spec, record.started_at):
                     self._on_event(Event(spec.name, "running", record.address))
                 else:  # alive but failing its check: say so, never kill it silently
                     result.unhealthy.append(spec.name)
@@ -309,9 +316,15 @@ class Platform:
                 log_tail=tuple(log_tail(Path(record.log))),
             )
         ok = spec is not None and spec.health(peers[name])
+        if ok:
+            state_now = ComponentState.HEALTHY
+        elif spec is not None and _booting(spec, record.started_at):
+            state_now = ComponentState.STARTING
+        else:
+            state_now = ComponentState.UNHEALTHY
         return ComponentStatus(
             name,
-            ComponentState.HEALTHY if ok else ComponentState.UNHEALTHY,
+            state_now,
             pid=record.pid,
             address=record.address,
             log_path=record.log,

@@ -149,8 +149,8 @@ class ComponentSpec:
         order: Display order in ``hexr dev status`` (lower first; ties by name).
         background: Start without waiting for the health check, so a slow component
             (the trace store) stays off the critical path of ``up``; nothing may depend
-            on it, it has no ``post_start``, and ``status`` shows it unhealthy until it
-            serves.
+            on it, it has no ``post_start``, and ``status`` shows it ``starting`` until it
+            serves (``unhealthy`` once ``start_timeout_s`` has passed).
     """
 
     name: str

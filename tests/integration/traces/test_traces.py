@@ -132,13 +132,14 @@ def _kill(platform: Platform, name: str) -> None:
     os.killpg(status.pid, signal.SIGKILL)
 
 
-def test_agent_keeps_working_without_trace_store_or_collector(
+def test_agent_keeps_working_without_trace_store_collector_or_prometheus(
     traced_platform: Platform,
 ) -> None:
     try:
         _kill(traced_platform, "traces")
         assert _run_agent(traced_platform)["error"] == "CredentialError"
         _kill(traced_platform, "collector")
+        _kill(traced_platform, "prometheus")
         # The SDK's exporter gives up within its bounded timeout; the agent still exits 0.
         assert _run_agent(traced_platform)["error"] == "CredentialError"
         down = _hexr(traced_platform, "traces")
@@ -149,3 +150,4 @@ def test_agent_keeps_working_without_trace_store_or_collector(
         assert result.ok, result.failed
     states = {s.name: s.state for s in traced_platform.status()}
     assert states["collector"] is ComponentState.HEALTHY
+    assert states["prometheus"] is ComponentState.HEALTHY

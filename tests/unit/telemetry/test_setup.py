@@ -415,4 +415,5 @@ def test_every_hexr_histogram_gets_its_bucket_view() -> None:
         n.METRIC_AGENT_DURATION: n.DURATION_BUCKETS_S,
         n.METRIC_LLM_CALL_DURATION: n.DURATION_BUCKETS_S,
         n.METRIC_LLM_TIME_TO_FIRST_CHUNK: n.DURATION_BUCKETS_S,
+        n.METRIC_TLS_HANDSHAKE_DURATION: n.STAGE_DURATION_BUCKETS,
     }
