@@ -112,3 +112,15 @@ def test_component_down_inhibits_its_dependants(deployed_alertmanager: str) -> N
         "HexrCacheHitRatioDrop": "active",  # valkey does not
         "HexrTokenBudgetFastBurn": "active",
     }
+
+
+def test_local_alertmanager_inhibits_like_the_deployment() -> None:
+    import yaml
+
+    local = ROOT / "deploy" / "local" / "alertmanager.yml"
+    result = subprocess.run(
+        [AMTOOL, "check-config", str(local)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (yaml.safe_load(local.read_text())["inhibit_rules"]
+            == yaml.safe_load(CONFIG.read_text())["inhibit_rules"])
