@@ -58,6 +58,10 @@ HEXR_GATEWAY_AUDIENCE = "HEXR_GATEWAY_AUDIENCE"
 """Audience of the JWT-SVIDs the SDK presents (default ``spiffe://{td}/service/gateway``)."""
 HEXR_JWKS_URL = "HEXR_JWKS_URL"
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
+HEXR_TRACES_URL = "HEXR_TRACES_URL"
+"""Base URL of the trace store (Phoenix: UI and span REST API), for ``hexr traces``."""
+HEXR_PHOENIX_VENV = "HEXR_PHOENIX_VENV"
+"""Virtual environment of the trace store (default: the user cache, per Phoenix version)."""
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
 """Where short-lived processes push their metrics on exit."""
 
@@ -102,6 +106,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_JWKS_URL,
     HEXR_PROMETHEUS_URL,
     HEXR_PUSHGATEWAY_URL,
+    HEXR_TRACES_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
 """Endpoints a running local platform publishes for agents (see `hexr._settings`)."""

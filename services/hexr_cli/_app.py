@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hexr._version import __version__
-from hexr_cli import deploy, dev, gateway, vault
+from hexr_cli import deploy, dev, gateway, traces, vault
 from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ dev.app.command(name="run")(dev_run)
 app.add_typer(dev.app, name="dev")
 app.add_typer(vault.app, name="vault")
 app.add_typer(gateway.app, name="gateway")
+app.add_typer(traces.app, name="traces")
 deploy.register(app)
 
 

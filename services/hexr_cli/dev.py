@@ -31,10 +31,12 @@ _PHASES = {
     "unhealthy": "[red]running but unhealthy",
     "failed": "[red]failed",
     "not-installed": "[yellow]not installed",
+    "background": "[cyan]starting in the background",
 }
-_DONE = {"healthy", "running", "unhealthy", "failed", "not-installed"}
+_DONE = {"healthy", "running", "unhealthy", "failed", "not-installed", "background"}
 _STATE_STYLE = {
     ComponentState.HEALTHY: "green",
+    ComponentState.STARTING: "cyan",
     ComponentState.UNHEALTHY: "red",
     ComponentState.CRASHED: "bold red",
     ComponentState.STOPPED: "dim",

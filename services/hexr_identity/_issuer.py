@@ -7,7 +7,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import jwt
@@ -18,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hexr.identity import SpiffeId
 from hexr_identity._authority import Authorities, key_usage
+from hexr_identity._metrics import IdentityMetrics
 
 __all__ = ["Issuer", "X509Svid", "rotation_time"]
 
@@ -54,8 +55,10 @@ class Issuer:
         x509_ttl: float,
         jwt_ttl: float,
         clock: Callable[[], float] = time.time,
+        metrics: IdentityMetrics | None = None,
     ) -> None:
         self._auth = authorities
+        self._metrics = metrics
         self._issuer_url = issuer_url
         self._x509_ttl = x509_ttl
         self._jwt_ttl = jwt_ttl
@@ -78,6 +81,10 @@ class Issuer:
             if cached is not None and now < cached.rotate_at and cached.ca_serial == serial:
                 return cached
         svid = self._sign_x509(spiffe_id, now)
+        if self._metrics is not None:
+            self._metrics.issued.labels("x509").inc()
+            if cached is not None and cached.expires_at > now:  # a held SVID, renewed
+                self._metrics.rotations.labels("x509").inc()
         with self._lock:
             self._x509_cache[spiffe_id] = svid
             # Bound the cache: identities of dead workloads are dropped when they expire.
@@ -133,8 +140,17 @@ class Issuer:
             rotate_at=rotation_time(now, expires),
         )
 
+    def earliest_expiry(self, live: Iterable[SpiffeId]) -> float | None:
+        """Earliest expiry of the cached X.509-SVIDs of the ``live`` IDs (None: none)."""
+        wanted = set(live)
+        with self._lock:
+            expiries = [v.expires_at for k, v in self._x509_cache.items() if k in wanted]
+        return min(expiries, default=None)
+
     def jwt_svid(self, spiffe_id: SpiffeId, audiences: Sequence[str]) -> str:
         """A fresh JWT-SVID (ES256) for ``spiffe_id`` and ``audiences``."""
+        if self._metrics is not None:
+            self._metrics.issued.labels("jwt").inc()
         now = int(self._clock())
         signer = self._auth.jwt
         claims = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hexr_identity._authority import Authorities
+from hexr_identity._metrics import IdentityMetrics
 
 __all__ = ["create_app", "create_oidc_routes", "discovery_document"]
 
@@ -43,6 +44,18 @@ def create_oidc_routes(authorities: Authorities, issuer: str) -> list[Route]:
     ]
 
 
-def create_app(authorities: Authorities, issuer: str) -> Starlette:
-    """The JWKS/OIDC HTTP application."""
-    return Starlette(routes=create_oidc_routes(authorities, issuer))
+def create_app(
+    authorities: Authorities, issuer: str, metrics: IdentityMetrics | None = None
+) -> Starlette:
+    """The JWKS/OIDC HTTP application (plus ``/metrics`` when ``metrics`` is given)."""
+    routes = create_oidc_routes(authorities, issuer)
+    if metrics is not None:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        registry = metrics.registry
+
+        async def scrape(request: Request) -> Response:
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", scrape, methods=["GET"]))
+    return Starlette(routes=routes)

@@ -19,6 +19,7 @@ from hexr.errors import ConfigError
 from hexr_identity._authority import Authorities
 from hexr_identity._config import IdentitySettings
 from hexr_identity._issuer import Issuer
+from hexr_identity._metrics import IdentityMetrics
 from hexr_identity._notify import Changes
 from hexr_identity._oidc import create_app
 from hexr_identity._registration import MAX_REQUEST_BYTES, RegistrationServer
@@ -93,8 +94,14 @@ class IdentityService:
             jwt_svid_ttl=s.jwt_ttl,
         )
         self.authorities.maintain(time.time())
+        self.metrics = IdentityMetrics()
         self.issuer = Issuer(
-            self.authorities, issuer_url=self.issuer_url, x509_ttl=s.x509_ttl, jwt_ttl=s.jwt_ttl
+            self.authorities, issuer_url=self.issuer_url, x509_ttl=s.x509_ttl, jwt_ttl=s.jwt_ttl,
+            metrics=self.metrics,
+        )
+        store, issuer = self.store, self.issuer
+        self.metrics.watch_expiry(
+            lambda: issuer.earliest_expiry(e.spiffe_id for e in store.entries())
         )
         self.registration = RegistrationServer(self.store, s.trust_domain)
 
@@ -121,7 +128,7 @@ class IdentityService:
 
         http_sock.listen(128)
         config = uvicorn.Config(
-            create_app(self.authorities, self.issuer_url),
+            create_app(self.authorities, self.issuer_url, self.metrics),
             log_level="warning",
             lifespan="off",
             access_log=False,

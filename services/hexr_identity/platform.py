@@ -45,6 +45,8 @@ def identity_spec() -> ComponentSpec:
         ],
         # The JWKS server starts last, so its answer means every listener is up.
         health=http_ok("/.well-known/openid-configuration"),
+        # SVID issuance/rotation counts and the earliest expiry (hexr_identity._metrics).
+        metrics_path="/metrics",
         address=lambda ctx: f"unix://{_socket(ctx)}",
         publish=lambda ctx: {
             _env.SPIFFE_ENDPOINT_SOCKET: f"unix://{_socket(ctx)}",

@@ -27,10 +27,17 @@ class ComponentState(enum.StrEnum):
     """What ``status`` reports for a component."""
 
     HEALTHY = "healthy"
+    STARTING = "starting"
+    """A background component, alive and within its start timeout, not serving yet."""
     UNHEALTHY = "unhealthy"
     CRASHED = "crashed"
     STOPPED = "stopped"
     NOT_INSTALLED = "not installed"
+
+
+def _booting(spec: ComponentSpec, started_at: float) -> bool:
+    """A background component still within its start timeout (not serving is expected)."""
+    return spec.background and time.time() - started_at < spec.start_timeout_s
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,8 @@ class ComponentStatus:
 
 @dataclass(frozen=True)
 class Event:
-    """Progress of ``up``: ``phase`` is starting, restarting, healthy, running, unhealthy,
-    failed or not-installed."""
+    """Progress of ``up``: ``phase`` is starting, restarting, healthy, background (started,
+    not waited for), running, unhealthy, failed or not-installed."""
 
     component: str
     phase: str
@@ -159,7 +166,7 @@ class Platform:
             if record is not None and record.process.alive():
                 result.already_running.append(spec.name)
                 ctx = ComponentContext(spec.name, record.ports, self.home, {})
-                if spec.health(ctx):
+                if spec.health(ctx) or _booting(spec, record.started_at):
                     self._on_event(Event(spec.name, "running", record.address))
                 else:  # alive but failing its check: say so, never kill it silently
                     result.unhealthy.append(spec.name)
@@ -220,7 +227,11 @@ class Platform:
             spec, restart = plan[name]
             wait_for(spec.depends_on)
             self._on_event(Event(name, "restarting" if restart else "starting"))
-            running = start_component(spec, contexts[name], post_start=False)
+            running = start_component(
+                spec, contexts[name], post_start=False, wait=not spec.background
+            )
+            if spec.background:
+                return running
             try:
                 wait_for(spec.post_start_after)
             except PlatformError:
@@ -239,9 +250,11 @@ class Platform:
                     state.save(self.home)  # if `up` itself dies, `down` can still stop it
                 metrics_path = plan[name][0].metrics_path
                 if metrics_path is not None:  # the local Prometheus picks this file up
-                    address = f"{running.ctx.host}:{running.ctx.port}"
-                    write_targets(self.home, name, [address], metrics_path)
-                self._on_event(Event(name, "healthy", running.address))
+                    # A "metrics" port role, if any (e.g. OpenBao's metrics listener).
+                    port = running.ctx.ports.get("metrics", running.ctx.port)
+                    write_targets(self.home, name, [f"{running.ctx.host}:{port}"], metrics_path)
+                phase = "background" if plan[name][0].background else "healthy"
+                self._on_event(Event(name, phase, running.address))
             except Exception as exc:  # noqa: BLE001 - one component's failure (or a bug in
                 # its spec) is reported and must never leave its dependants waiting forever
                 message = str(exc) if isinstance(exc, PlatformError) else f"{name}: {exc!r}"
@@ -303,9 +316,15 @@ class Platform:
                 log_tail=tuple(log_tail(Path(record.log))),
             )
         ok = spec is not None and spec.health(peers[name])
+        if ok:
+            state_now = ComponentState.HEALTHY
+        elif spec is not None and _booting(spec, record.started_at):
+            state_now = ComponentState.STARTING
+        else:
+            state_now = ComponentState.UNHEALTHY
         return ComponentStatus(
             name,
-            ComponentState.HEALTHY if ok else ComponentState.UNHEALTHY,
+            state_now,
             pid=record.pid,
             address=record.address,
             log_path=record.log,

@@ -3,7 +3,8 @@
 Prometheus discovers scrape targets through ``file_sd``: every JSON file in
 ``$HEXR_HOME/prometheus/targets/`` is a target group, so a component (or a later service)
 adds itself by dropping one file there, without a restart. Alert and recording rules are
-loaded from ``$HEXR_HOME/prometheus/rules/*.yml``.
+loaded from ``$HEXR_HOME/prometheus/rules/*.yml``, which starts with the deployment's
+rules (``deploy/prometheus/*-rules.yml``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,9 +29,10 @@ __all__ = [
     "write_targets",
 ]
 
-_ALERTMANAGER_TEMPLATE = (
-    Path(__file__).resolve().parents[2] / "deploy" / "local" / "alertmanager.yml"
-)
+_DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+_ALERTMANAGER_TEMPLATE = _DEPLOY / "local" / "alertmanager.yml"
+_RULE_FILES = ("hexr-rules.yml", "cost-rules.yml")
+"""The deployment's recording and alert rules, loaded by the local Prometheus too."""
 _DEFAULT_ALERTMANAGER = """\
 route:
   receiver: local
@@ -51,10 +54,17 @@ def rules_dir(home: Path) -> Path:
 def write_targets(
     home: Path, job: str, targets: list[str], metrics_path: str = "/metrics"
 ) -> Path:
-    """Atomically write the file_sd group for ``job`` and return its path."""
+    """Atomically write the file_sd group for ``job`` and return its path.
+
+    ``metrics_path`` may carry a query string (``/v1/sys/metrics?format=prometheus``).
+    """
     directory = targets_dir(home)
     directory.mkdir(parents=True, exist_ok=True)
-    group = [{"targets": targets, "labels": {"job": job, "__metrics_path__": metrics_path}}]
+    path_only, _, query = metrics_path.partition("?")
+    labels = {"job": job, "__metrics_path__": path_only}
+    # Query parameters (e.g. OpenBao's ?format=prometheus) travel as __param_ labels.
+    labels.update({f"__param_{k}": v for k, v in urllib.parse.parse_qsl(query)})
+    group = [{"targets": targets, "labels": labels}]
     path = directory / f"{job}.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(group))
@@ -94,6 +104,10 @@ def prometheus_preparer(interval: str = "5s") -> Callable[[ComponentContext], No
     def prepare(ctx: ComponentContext) -> None:
         rules_dir(ctx.home).mkdir(parents=True, exist_ok=True)
         targets_dir(ctx.home).mkdir(parents=True, exist_ok=True)
+        for name in _RULE_FILES:  # absent when installed as a wheel without deploy/
+            source = _DEPLOY / "prometheus" / name
+            if source.is_file():
+                shutil.copyfile(source, rules_dir(ctx.home) / name)
         write_targets(ctx.home, "prometheus", [f"{ctx.host}:{ctx.port}"])
         (ctx.data_dir / "prometheus.yml").write_text(
             yaml.safe_dump(prometheus_config(ctx, interval), sort_keys=False)

@@ -143,9 +143,14 @@ class ComponentSpec:
         install_hint: What to run to install a missing binary.
         start_timeout_s: How long to wait for the health check.
         address: What ``status`` shows as the component's address.
-        metrics_path: Path of a Prometheus ``/metrics`` endpoint on the main port, which
-            the local Prometheus then scrapes (None: not scraped).
+        metrics_path: Path of a Prometheus ``/metrics`` endpoint (a query string is
+            allowed) on the ``metrics`` port role if the spec has one, else on the main
+            port, which the local Prometheus then scrapes (None: not scraped).
         order: Display order in ``hexr dev status`` (lower first; ties by name).
+        background: Start without waiting for the health check, so a slow component
+            (the trace store) stays off the critical path of ``up``; nothing may depend
+            on it, it has no ``post_start``, and ``status`` shows it ``starting`` until it
+            serves (``unhealthy`` once ``start_timeout_s`` has passed).
     """
 
     name: str
@@ -165,6 +170,7 @@ class ComponentSpec:
     address: Callable[[ComponentContext], str] = _http_address
     metrics_path: str | None = None
     order: int = 100
+    background: bool = False
 
 
 # --- Health checks ------------------------------------------------------------

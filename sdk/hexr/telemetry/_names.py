@@ -83,6 +83,10 @@ METRIC_GENAI_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_LLM_TIME_TO_FIRST_CHUNK = "hexr.llm.time_to_first_chunk"
 # Metrics: the telemetry pipeline itself.
 METRIC_TELEMETRY_DROPPED_SPANS = "hexr.telemetry.dropped_spans"
+METRIC_TELEMETRY_EXPORTED_SPANS = "hexr.telemetry.exported_spans"
+# Metrics: mTLS handshakes of Hexr's SPIFFE TLS contexts (side, result).
+METRIC_TLS_HANDSHAKES = "hexr.tls.handshakes"
+METRIC_TLS_HANDSHAKE_DURATION = "hexr.tls.handshake.duration"
 METRIC_TELEMETRY_DROPPED_MEASUREMENTS = "hexr.telemetry.dropped_measurements"
 # Metrics: vault.
 METRIC_VAULT_OPERATIONS = "hexr.vault.operations"

@@ -67,6 +67,13 @@ class _DropCounter:
             reason: {"reason": reason} for reason in ("queue_full", "export_failed", "shutdown")
         }
         self.total = 0
+        # Spans the collector accepted: the collector path's throughput, per process
+        # (rotel serves no metrics of its own).
+        self.exported = metrics.get_meter(n.SCOPE).create_counter(
+            n.METRIC_TELEMETRY_EXPORTED_SPANS,
+            unit="{span}",
+            description="Spans accepted by the collector (OTLP export succeeded).",
+        )
 
     def add(self, count: int, reason: str) -> None:
         self.total += count
@@ -86,7 +93,9 @@ class _CountingExporter(SpanExporter):
         except Exception:  # noqa: BLE001 - an exporter bug must not kill the worker thread
             _log.warning("span export raised; %d spans dropped", len(spans))
             result = SpanExportResult.FAILURE
-        if result is not SpanExportResult.SUCCESS:
+        if result is SpanExportResult.SUCCESS:
+            self._drops.exported.add(len(spans))
+        else:
             self._drops.add(len(spans), "export_failed")
         return result
 
@@ -337,6 +346,7 @@ _HISTOGRAM_BUCKETS: dict[str, Sequence[float]] = {
     n.METRIC_A2A_SEND_DURATION: n.DURATION_BUCKETS_S,
     n.METRIC_A2A_TASK_DURATION: n.DURATION_BUCKETS_S,
     n.METRIC_A2A_STORE_OPERATION_DURATION: n.STAGE_DURATION_BUCKETS,
+    n.METRIC_TLS_HANDSHAKE_DURATION: n.STAGE_DURATION_BUCKETS,
 }
 
 

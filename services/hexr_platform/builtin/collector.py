@@ -7,22 +7,36 @@ import shlex
 from collections.abc import Sequence
 
 from hexr import _env
-from hexr_platform.component import ComponentSpec, http_ok, package_binary
+from hexr_platform.component import ComponentContext, ComponentSpec, http_ok, package_binary
 
 __all__ = ["DEFAULT_COLLECTOR_EXPORTER_ARGS", "collector_spec"]
 
 DEFAULT_COLLECTOR_EXPORTER_ARGS = ("--exporter", "blackhole")
 
 
-def _exporter_args(explicit: Sequence[str] | None) -> list[str]:
+TRACE_STORE = "traces"
+"""The trace-store component the collector forwards to when the platform has one."""
+
+
+def _exporter_args(explicit: Sequence[str] | None, ctx: ComponentContext) -> list[str]:
     if explicit is not None:
         return list(explicit)
     configured = os.environ.get(_env.HEXR_COLLECTOR_EXPORTER_ARGS, "").strip()
-    return shlex.split(configured) if configured else list(DEFAULT_COLLECTOR_EXPORTER_ARGS)
+    if configured:
+        return shlex.split(configured)
+    store = ctx.peers.get(TRACE_STORE)
+    if store is not None and "grpc" in store.ports:
+        # The store may still be starting (it starts in the background): rotel batches
+        # and retries for up to 5 minutes, so early spans arrive once it serves.
+        return ["--exporter", "otlp",
+                "--otlp-exporter-endpoint", f"http://{store.host}:{store.ports['grpc']}",
+                "--otlp-exporter-protocol", "grpc"]
+    return list(DEFAULT_COLLECTOR_EXPORTER_ARGS)
 
 
 def collector_spec(exporter_args: Sequence[str] | None = None) -> ComponentSpec:
-    """The collector; exporter from args, ``HEXR_COLLECTOR_EXPORTER_ARGS`` or blackhole."""
+    """The collector; exporter from args, ``HEXR_COLLECTOR_EXPORTER_ARGS``, the platform's
+    trace store (OTLP/gRPC) when it has one, else blackhole."""
     return ComponentSpec(
         name="collector",
         locate=package_binary("rotel", "rotel-agent"),
@@ -34,7 +48,7 @@ def collector_spec(exporter_args: Sequence[str] | None = None) -> ComponentSpec:
             "--log-file", str(ctx.log_path.with_suffix(".agent.log")),
             "--otlp-grpc-endpoint", f"{ctx.host}:{ctx.ports['grpc']}",
             "--otlp-http-endpoint", f"{ctx.host}:{ctx.ports['http']}",
-            *_exporter_args(exporter_args),
+            *_exporter_args(exporter_args, ctx),
         ],
         # An empty OTLP/HTTP export is accepted only once the receiver pipeline runs.
         health=http_ok(

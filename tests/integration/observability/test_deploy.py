@@ -233,7 +233,8 @@ def test_cost_rules_compute_hourly_cost_budget_burn_and_alert(tmp_path: Path) ->
             "alert_rule_test": [
                 {"eval_time": "90m", "alertname": "HexrTenantLLMBudgetExceeded",
                  "exp_alerts": [{
-                     "exp_labels": {"severity": "warning", "tenant": "example"},
+                     "exp_labels": {"severity": "warning", "tenant": "example",
+                                    "team": "finance", "component": "llm"},
                      "exp_annotations": {
                          "summary": "Tenant example spent more than its hourly LLM budget",
                          "description": "LLM cost over the last hour is 150% of the tenant's"
@@ -243,6 +244,7 @@ def test_cost_rules_compute_hourly_cost_budget_burn_and_alert(tmp_path: Path) ->
                 {"eval_time": "90m", "alertname": "HexrLLMUnpricedCalls",
                  "exp_alerts": [{
                      "exp_labels": {"severity": "info", "tenant": "frugal",
+                                    "team": "finance", "component": "llm",
                                     "gen_ai_request_model": "mystery"},
                      "exp_annotations": {
                          "summary": "Model mystery has no price; its cost is not counted",

@@ -30,15 +30,22 @@ def test_names_are_unique_and_lookup_works() -> None:
 def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
     contexts = _contexts(tmp_path)
     for spec in components():
+        ctx = contexts[spec.name]
+        ctx.secrets_dir.mkdir(parents=True, exist_ok=True)
         argv = spec.argv(contexts[spec.name], "/bin/x")
-        joined = " ".join(argv)
+        # The host may also come through the environment (Phoenix reads PHOENIX_HOST).
+        joined = " ".join([*argv, *spec.process_env(ctx).values()])
         assert "0.0.0.0" not in joined, spec.name  # noqa: S104 - asserting its absence
         if spec.ports:
             assert "127.0.0.1" in joined, f"{spec.name} must bind loopback explicitly"
-        ctx = contexts[spec.name]
-        ctx.secrets_dir.mkdir(parents=True, exist_ok=True)
         # A port is passed as an argument (alone, host:port or --flag=port) or through env.
         passed = [*argv, *spec.process_env(ctx).values()]
+        if spec.prepare is not None and spec.name == "openbao":
+            # OpenBao's metrics listener is declared in the config file prepare writes.
+            ctx.data_dir.mkdir(parents=True, exist_ok=True)
+            spec.prepare(ctx)
+            passed += [tok.strip('"') for tok in (ctx.data_dir / "telemetry.hcl").read_text()
+                       .split()]
         for port in ctx.ports.values():
             assert any(
                 tok == str(port) or tok.endswith((f":{port}", f"={port}")) for tok in passed
@@ -75,7 +82,15 @@ def test_openbao_token_goes_to_env_and_0600_file_not_argv(tmp_path: Path) -> Non
 def test_collector_exporter_is_configurable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ctx = _contexts(tmp_path)["collector"]
+    contexts = _contexts(tmp_path)
+    ctx = contexts["collector"]
+    # With a trace store in the platform, the collector forwards to its OTLP/gRPC port.
+    store = contexts["traces"]
+    assert collector_spec().argv(ctx, "rotel")[-6:] == [
+        "--exporter", "otlp", "--otlp-exporter-endpoint",
+        f"http://127.0.0.1:{store.ports['grpc']}", "--otlp-exporter-protocol", "grpc",
+    ]
+    del contexts["traces"]  # shared peers map: no trace store -> blackhole
     assert collector_spec().argv(ctx, "rotel")[-2:] == ["--exporter", "blackhole"]
     monkeypatch.setenv(
         _env.HEXR_COLLECTOR_EXPORTER_ARGS, "--exporter otlp --otlp-exporter-endpoint h:1"
