@@ -84,7 +84,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_PUSHGATEWAY_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
-"""Endpoints a running local platform publishes for agents (see `hexr._settings`)."""
+"""Endpoints a running local platform publishes for agents (see `hexr.endpoints`)."""
 
 # Observability section (`hexr.config`): each variable overrides one field of the YAML
 # file named by HEXR_CONFIG; `hexr.config.ENV_FIELDS` maps them to their fields.

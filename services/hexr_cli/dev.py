@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from hexr._settings import default_home
 from hexr.config import set_dev_observe
+from hexr.endpoints import default_home
 from hexr.errors import HexrError
 from hexr_platform import ComponentState, ComponentStatus, Event, Platform
 
@@ -206,7 +206,7 @@ def down() -> None:
 @app.command()
 def env() -> None:
     """Print the running platform's endpoints as shell ``export`` lines."""
-    from hexr._settings import published_env
+    from hexr.endpoints import published_env
 
     values = published_env()
     if not values:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
+from hexr import env as _env
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home, published_env
 from hexr.errors import HexrError
 from hexr.identity import SpiffeId
 from hexr_identity import registration_socket_path

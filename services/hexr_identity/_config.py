@@ -7,8 +7,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home
+from hexr import env as _env
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home
 
 __all__ = ["IdentitySettings", "registration_socket_path", "workload_socket_path"]
 

@@ -17,10 +17,11 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN
 from hexr.errors import ConfigError, IdentityError
 from hexr.identity import SpiffeId
-from hexr.vault._errors import translate_errors
-from hexr.vault._layout import DEFAULT_AUDIENCE, INJECTOR_SERVICE, VaultLayout, check_name
+from hexr.vault.layout import DEFAULT_AUDIENCE, INJECTOR_SERVICE, VaultLayout, check_name
+from hexr.vault.wire import translate_errors
 from hexr_vault._acl import agent_policy, injector_policy
 from hexr_vault._rules import AgentPathRules
 
@@ -39,7 +40,7 @@ class JwtTrust:
     """
 
     issuer: str
-    trust_domain: str = "hexr.local"
+    trust_domain: str = DEFAULT_TRUST_DOMAIN
     jwks_url: str | None = None
     oidc_discovery_url: str | None = None
     pubkeys: tuple[str, ...] = field(default_factory=tuple)

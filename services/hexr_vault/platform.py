@@ -10,7 +10,7 @@ import contextlib
 import os
 import secrets
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok, package_binary
 from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE
 

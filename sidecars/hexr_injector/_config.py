@@ -20,8 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hexr._settings import default_home
-from hexr.credentials._exchange import injector_audience
+from hexr.credentials import injector_audience
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home
 from hexr.errors import ConfigError
 
 __all__ = ["POLICY_DIR", "Grant", "InjectorConfig", "InjectorSettings", "load_config"]
@@ -60,7 +60,7 @@ class InjectorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trust_domain: str = "hexr.local"
+    trust_domain: str = DEFAULT_TRUST_DOMAIN
     issuer: str = Field(pattern=r"^https?://")
     jwks_url: str | None = None
     """Default: ``{issuer}/keys``."""

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from hexr import _env
+from hexr import env as _env
+from hexr.endpoints import configured_trust_domain
 from hexr_platform.component import (
     ComponentContext,
     ComponentSpec,
@@ -30,7 +31,7 @@ SERVICE_NAME = "credential-injector"
 
 
 def _trust_domain() -> str:
-    return os.environ.get(_env.HEXR_TRUST_DOMAIN) or "hexr.local"
+    return configured_trust_domain()
 
 
 def _config_path(ctx: ComponentContext) -> Path:

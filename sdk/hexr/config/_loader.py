@@ -21,10 +21,12 @@ import yaml
 from pydantic import ValidationError
 
 from hexr import _env
-from hexr._settings import default_home, published_env
 from hexr.config._interpolate import InterpolationError, interpolate
 from hexr.config._models import ObservabilityConfig
+from hexr.endpoints import default_home, published_env
+from hexr.env import TRUE_WORDS
 from hexr.errors import ConfigError
+from hexr.telemetry._config import DEFAULT_OTLP_ENDPOINT
 
 __all__ = [
     "ENV_FIELDS",
@@ -85,7 +87,7 @@ _OTEL_FIELDS: dict[FieldPath, tuple[str, ...]] = {
 }
 
 _DEFAULT_ENDPOINTS = {
-    ("otlp", "grpc"): "http://localhost:4317",
+    ("otlp", "grpc"): DEFAULT_OTLP_ENDPOINT,
     ("otlp", "http/protobuf"): "http://localhost:4318/v1/traces",
     ("zipkin", "grpc"): "http://localhost:9411/api/v2/spans",
     ("zipkin", "http/protobuf"): "http://localhost:9411/api/v2/spans",
@@ -295,7 +297,7 @@ def _dev_observe(env: Mapping[str, str]) -> bool:
 
 
 def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+    return value is True or str(value).strip().lower() in TRUE_WORDS
 
 
 def _apply_observe(

@@ -19,7 +19,7 @@ from hexr.credentials._model import Credential
 from hexr.credentials._sealing import KEY_BYTES
 from hexr.errors import CredentialError, PolicyDenied
 
-__all__ = ["InjectorClient", "JwtSource", "injector_audience"]
+__all__ = ["InjectorClient", "JwtSource"]
 
 _MAX_RESPONSE_BYTES = 64 * 1024
 _MAX_MESSAGE_CHARS = 200
@@ -31,11 +31,6 @@ class JwtSource(Protocol):
     def jwt_svid(self, audience: str) -> str:
         """A JWT-SVID for ``audience``."""
         ...
-
-
-def injector_audience(trust_domain: str) -> str:
-    """The JWT-SVID audience (and SPIFFE ID) of the credential injector."""
-    return f"spiffe://{trust_domain}/service/credential-injector"
 
 
 class InjectorClient:

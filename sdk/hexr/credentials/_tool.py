@@ -53,10 +53,11 @@ def default_broker() -> CredentialBroker:
 
 
 def _build_default_broker() -> CredentialBroker:
-    from hexr._settings import check_bearer_url, resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
-    from hexr.credentials._exchange import InjectorClient, injector_audience
+    from hexr.credentials._exchange import InjectorClient
+    from hexr.credentials._model import injector_audience
     from hexr.credentials._shared import SealedStore
+    from hexr.endpoints import check_bearer_url, resolve_endpoint
 
     url = resolve_endpoint(_env.HEXR_INJECTOR_URL)
     if not url:

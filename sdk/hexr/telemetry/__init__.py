@@ -13,6 +13,7 @@ from opentelemetry import metrics, trace
 
 from hexr._version import __version__
 from hexr.telemetry._config import TelemetrySettings
+from hexr.telemetry._exceptions import record_error, scrubbed_span
 from hexr.telemetry._names import SCOPE
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ __all__ = [
     "current_handle",
     "get_meter",
     "get_tracer",
+    "record_error",
+    "scrubbed_span",
     "setup",
     "stage_recorder",
     "wsgi_middleware",
