@@ -1,0 +1,51 @@
+"""A configuration value reads the same wherever it is read: before setup and after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hexr.config import load_observability_config
+from hexr.env import FALSE_WORDS, TRUE_WORDS, env_flag
+from hexr.errors import ConfigError
+from hexr.llm._base import _env_capture
+from hexr.telemetry import TelemetrySettings
+from hexr.telemetry._config import DEFAULT_OTLP_ENDPOINT
+from hexr.telemetry._from_config import settings_from_config
+
+SPELLINGS = sorted(TRUE_WORDS | FALSE_WORDS | {w.upper() for w in TRUE_WORDS | FALSE_WORDS})
+
+
+@pytest.mark.parametrize("word", SPELLINGS)
+def test_capture_content_reads_the_same_before_and_after_setup(
+    word: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    monkeypatch.setenv("HEXR_CAPTURE_CONTENT", word)
+    expected = word.lower() in TRUE_WORDS
+    before_setup = _env_capture()  # what an LLM call reads when no setup() ran
+    zero_config = TelemetrySettings.from_env().capture_content  # what setup() builds
+    from_file = settings_from_config(load_observability_config()).capture_content
+    assert (before_setup, zero_config, from_file) == (expected, expected, expected)
+
+
+def test_a_non_boolean_is_an_error_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    monkeypatch.setenv("HEXR_CAPTURE_CONTENT", "maybe")
+    with pytest.raises(ConfigError, match="HEXR_CAPTURE_CONTENT"):
+        env_flag("HEXR_CAPTURE_CONTENT")
+    with pytest.raises(ConfigError, match="HEXR_CAPTURE_CONTENT"):
+        TelemetrySettings.from_env()
+    with pytest.raises(ConfigError, match="capture_content"):
+        load_observability_config()
+
+
+def test_one_default_otlp_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    monkeypatch.setenv("HEXR_TRACING_ENABLED", "true")
+    assert TelemetrySettings.from_env().endpoint() == DEFAULT_OTLP_ENDPOINT
+    assert load_observability_config().tracing.endpoint == DEFAULT_OTLP_ENDPOINT
