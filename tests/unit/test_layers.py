@@ -48,7 +48,7 @@ def test_services_and_sidecars_import_only_public_hexr_modules() -> None:
 
 
 def test_sdk_imports_no_service_or_sidecar() -> None:
-    assert SERVICE_PACKAGES >= {"hexr_platform", "hexr_injector", "hexr_identity"}
+    assert {"hexr_platform", "hexr_injector", "hexr_identity"} <= SERVICE_PACKAGES
     found = [
         f"{path.relative_to(ROOT)}:{line}: {module}"
         for path in _sources("sdk")

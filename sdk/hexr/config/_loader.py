@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from hexr import _env
@@ -27,6 +26,7 @@ from hexr.endpoints import default_home, published_env
 from hexr.env import TRUE_WORDS
 from hexr.errors import ConfigError
 from hexr.telemetry._config import DEFAULT_OTLP_ENDPOINT
+from hexr.yamlfile import load_yaml
 
 __all__ = [
     "ENV_FIELDS",
@@ -154,12 +154,7 @@ def _read_section(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{_env.HEXR_CONFIG}: cannot read {path}: {exc.strerror}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{_env.HEXR_CONFIG}: {path} is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    document = load_yaml(data, str(path), MAX_SECTION_NODES, MAX_SECTION_DEPTH)
     if document is None:
         return {}
     if not isinstance(document, dict):
@@ -169,29 +164,7 @@ def _read_section(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: {SECTION}: must be a mapping")
-    if not _bounded(section):
-        raise ConfigError(f"{path}: {SECTION}: too large or too deeply nested")
     return section
-
-
-def _bounded(section: dict[str, Any]) -> bool:
-    """Whether the section stays within the node and depth limits.
-
-    YAML aliases let a 1 KB file stand for an exponentially large (or self-containing)
-    tree, which every later walk would follow; count nodes as the walks would see them.
-    """
-    budget = MAX_SECTION_NODES
-    stack: list[tuple[Any, int]] = [(section, 0)]
-    while stack:
-        node, depth = stack.pop()
-        budget -= 1
-        if budget < 0 or depth > MAX_SECTION_DEPTH:
-            return False
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
-    return True
 
 
 def _record(node: Any, at: FieldPath, source: str, sources: dict[FieldPath, str]) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 from opentelemetry import propagate
 
+from hexr.bounded import BodyTooLarge, read_bounded
 from hexr.credentials._model import Credential
 from hexr.credentials._sealing import KEY_BYTES
 from hexr.errors import CredentialError, PolicyDenied
@@ -112,17 +113,11 @@ class InjectorClient:
 
 
 def _read_limited(response: httpx.Response) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _MAX_RESPONSE_BYTES:
-        raise CredentialError("credential injector answer too large")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > _MAX_RESPONSE_BYTES:
-            raise CredentialError("credential injector answer too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    declared = response.headers.get("content-length")
+    try:
+        return read_bounded(response.iter_bytes(), _MAX_RESPONSE_BYTES, declared)
+    except BodyTooLarge:
+        raise CredentialError("credential injector answer too large") from None
 
 
 def _safe_message(body: object) -> str:

@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
@@ -26,6 +25,7 @@ from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
 from hexr.telemetry._instruments import CounterCells
+from hexr.yamlfile import load_yaml
 
 __all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
@@ -132,10 +132,7 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def _parse(data: bytes, source: str) -> dict[str, ModelPrice]:
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError:
-        raise ConfigError(f"{source}: not valid YAML") from None
+    document = load_yaml(data, source)
     if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
         raise ConfigError(f"{source}: needs a 'models' mapping")
     currency = document.get("currency", "USD")
