@@ -16,7 +16,15 @@ import yaml
 
 from hexr.errors import ConfigError
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "is_bounded", "load_yaml", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "is_bounded",
+    "load_yaml",
+    "read_file",
+    "read_yaml",
+]
 
 MAX_FILE_BYTES = 1 << 20
 MAX_NODES = 10_000
@@ -59,20 +67,26 @@ def load_yaml(
     return document
 
 
-def read_yaml(
-    path: Path, source: str | None = None, max_bytes: int = MAX_FILE_BYTES
-) -> Any:
-    """`load_yaml` of the file at ``path``, read up to ``max_bytes``.
+def read_file(path: Path, setting: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the file at ``path`` that setting ``setting`` names, up to ``max_bytes``.
 
     Raises:
-        ConfigError: unreadable, larger than ``max_bytes``, or refused by `load_yaml`.
+        ConfigError: unreadable or larger than ``max_bytes``; names ``setting`` and ``path``.
     """
-    label = source or str(path)
     try:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise ConfigError(f"{label}: cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"{setting}: cannot read {path}: {exc.strerror}") from None
     if len(data) > max_bytes:
-        raise ConfigError(f"{label}: {path} is larger than {max_bytes} bytes")
-    return load_yaml(data, label)
+        raise ConfigError(f"{setting}: {path} is larger than {max_bytes} bytes")
+    return data
+
+
+def read_yaml(path: Path, setting: str = "file", max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """`load_yaml` of the file at ``path`` (see `read_file`).
+
+    Raises:
+        ConfigError: unreadable, larger than ``max_bytes``, or refused by `load_yaml`.
+    """
+    return load_yaml(read_file(path, setting, max_bytes), str(path))

@@ -26,7 +26,7 @@ from hexr.endpoints import default_home, published_env
 from hexr.env import TRUE_WORDS
 from hexr.errors import ConfigError
 from hexr.telemetry._config import DEFAULT_OTLP_ENDPOINT
-from hexr.yamlfile import load_yaml
+from hexr.yamlfile import load_yaml, read_file
 
 __all__ = [
     "ENV_FIELDS",
@@ -147,13 +147,7 @@ def _path_from_env(env: Mapping[str, str]) -> Path | None:
 
 
 def _read_section(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{_env.HEXR_CONFIG}: cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{_env.HEXR_CONFIG}: {path} is larger than {MAX_CONFIG_BYTES} bytes")
+    data = read_file(path, _env.HEXR_CONFIG, MAX_CONFIG_BYTES)
     document = load_yaml(data, str(path), MAX_SECTION_NODES, MAX_SECTION_DEPTH)
     if document is None:
         return {}

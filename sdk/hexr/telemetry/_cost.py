@@ -25,7 +25,7 @@ from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
 from hexr.telemetry._instruments import CounterCells
-from hexr.yamlfile import load_yaml
+from hexr.yamlfile import load_yaml, read_file
 
 __all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
@@ -108,14 +108,7 @@ def _clamp(tokens: int) -> int:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PRICE_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"prices_file: cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_PRICE_FILE_BYTES:
-        raise ConfigError(f"prices_file: {path} is larger than {MAX_PRICE_FILE_BYTES} bytes")
-    return data
+    return read_file(path, "prices_file", MAX_PRICE_FILE_BYTES)
 
 
 def _decimal(value: Any, where: str) -> Decimal:
