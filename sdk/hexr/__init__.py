@@ -11,6 +11,7 @@ services) load only when used. The subpackages are attributes loaded on first us
 
 from typing import TYPE_CHECKING, Any
 
+import hexr._warnings  # noqa: F401 - first, so the filters precede any py-spiffe import
 from hexr._agent import hexr_agent
 from hexr._session import AgentSession, session
 from hexr._version import __version__
