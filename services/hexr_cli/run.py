@@ -34,7 +34,7 @@ def run(
 
     The launcher registers itself with the identity service and then execs COMMAND, so
     the command keeps the registered pid: it gets its SVIDs from the Workload API with no
-    other setup. The platform's endpoints (``hexr dev env``) are set for it.
+    other setup. The platform's endpoints (see hexr dev env) are set for it.
     """
     home = default_home()
     env = {
