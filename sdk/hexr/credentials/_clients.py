@@ -130,9 +130,7 @@ class CredentialAuth(httpx.Auth):
         self._fetch = fetch
         self._afetch = afetch
 
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Set the credential header, read from the cache per request."""
         if self._fetch is None:
             raise CredentialError("this credential auth is for an httpx.AsyncClient")
