@@ -146,18 +146,51 @@ def _path_from_env(env: Mapping[str, str]) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def _read_section(path: Path) -> dict[str, Any]:
+def read_section(
+    name: str, path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The raw ``<name>:`` section of the configuration file (``{}`` without one).
+
+    A component reads its own section here and merges it onto its defaults with
+    `merge_settings`; validation stays with the component's model.
+
+    Args:
+        name: The section (``injector``, ``identity``, ...).
+        path: The file; defaults to ``$HEXR_CONFIG``.
+        environ: The environment to read ``HEXR_CONFIG`` from (default ``os.environ``).
+
+    Raises:
+        ConfigError: the file is unreadable, not bounded YAML, or the section not a mapping.
+    """
+    env = os.environ if environ is None else environ
+    file_path = Path(path) if path is not None else _path_from_env(env)
+    return {} if file_path is None else _read_section(file_path, name)
+
+
+def merge_settings(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``overrides`` laid over ``defaults``: mappings merge key by key, other values replace."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        base = merged.get(key)
+        if isinstance(base, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_settings(base, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_section(path: Path, name: str = SECTION) -> dict[str, Any]:
     data = read_file(path, _env.HEXR_CONFIG, MAX_CONFIG_BYTES)
     document = load_yaml(data, str(path), MAX_SECTION_NODES, MAX_SECTION_DEPTH)
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the top level must be a mapping")
-    section = document.get(SECTION, {})
+    section = document.get(name, {})
     if section is None:
         return {}
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: {SECTION}: must be a mapping")
+        raise ConfigError(f"{path}: {name}: must be a mapping")
     return section
 
 

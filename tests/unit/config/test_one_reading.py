@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hexr.config import load_observability_config
+from hexr.config import load_observability_config, merge_settings, read_section
 from hexr.env import FALSE_WORDS, TRUE_WORDS, env_flag
 from hexr.errors import ConfigError
 from hexr.llm._base import _env_capture
@@ -49,3 +49,18 @@ def test_one_default_otlp_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HEXR_TRACING_ENABLED", "true")
     assert TelemetrySettings.from_env().endpoint() == DEFAULT_OTLP_ENDPOINT
     assert load_observability_config().tracing.endpoint == DEFAULT_OTLP_ENDPOINT
+
+
+def test_a_component_section_merges_onto_generated_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "hexr.yaml"
+    config.write_text("injector:\n  grants: [a]\n  limits: {rate: 5}\nobservability: {}\n")
+    section = read_section("injector", environ={"HEXR_CONFIG": str(config)})
+    defaults = {"issuer": "http://127.0.0.1:1", "grants": [], "limits": {"rate": 1, "burst": 2}}
+    assert merge_settings(defaults, section) == {
+        "issuer": "http://127.0.0.1:1", "grants": ["a"], "limits": {"rate": 5, "burst": 2},
+    }
+    assert read_section("identity", environ={"HEXR_CONFIG": str(config)}) == {}
+    assert read_section("injector", environ={}) == {}
+    config.write_text("injector: [1]\n")
+    with pytest.raises(ConfigError, match="injector: must be a mapping"):
+        read_section("injector", config)
