@@ -25,6 +25,7 @@ from hexr.config._models import (
     ObservabilityConfig,
     TracingConfig,
 )
+from hexr.config._sections import SectionSettings
 
 __all__ = [
     "ENV_FIELDS",
@@ -33,6 +34,7 @@ __all__ = [
     "MetricsConfig",
     "MetricsProtection",
     "ObservabilityConfig",
+    "SectionSettings",
     "TracingConfig",
     "check_const_labels",
     "get_observability_config",
