@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import hvac
@@ -30,12 +29,13 @@ from hexr.vault._errors import (
     SecretNotFound,
     display_addr,
     error_reason,
-    login_refused,
     translate_errors,
 )
 from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_workload
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
+from hexr.vault._token import Token as _Token
+from hexr.vault._token import TokenState, login_refusal, login_role
 
 __all__ = ["IdentityProvider", "VaultClient", "checked_value", "secret_from_response"]
 
@@ -43,8 +43,6 @@ MAX_VALUE_BYTES = 256 * 1024
 MAX_FIELDS = 128
 MAX_PLAINTEXT_BYTES = 1024 * 1024
 MAX_CIPHERTEXT_CHARS = 2 * MAX_PLAINTEXT_BYTES
-_REFRESH_FRACTION = 0.75
-_MIN_LEASE_S = 2.0
 
 T = TypeVar("T")
 
@@ -58,21 +56,6 @@ class IdentityProvider(Protocol):
 
     def jwt_svid(self, audience: str) -> str:
         """A JWT-SVID for ``audience``."""
-
-
-@dataclass
-class _Token:
-    # repr=False: error reporters that capture frame locals must never print the token.
-    value: str = field(repr=False)
-    renewable: bool
-    refresh_at: float
-    expires_at: float
-
-
-def _lease_times(lease: float, now: float) -> tuple[float, float]:
-    if lease <= 0:  # no expiry (e.g. a root token)
-        return float("inf"), float("inf")
-    return now + lease * _REFRESH_FRACTION, now + lease
 
 
 def _default_identity() -> IdentityProvider:
@@ -105,7 +88,7 @@ class VaultClient:
         self._identity: IdentityProvider | None = None
         self._workload: WorkloadName | None = None
         self._lock = threading.Lock()
-        self._token: _Token | None = None
+        self._tokens = TokenState()
         # token="" keeps hvac from picking up VAULT_TOKEN or ~/.vault-token: never static.
         self._hvac = hvac.Client(
             url=self._config.addr,
@@ -142,12 +125,18 @@ class VaultClient:
 
     # --- token lifecycle ----------------------------------------------------------------
 
+    @property
+    def _token(self) -> _Token | None:
+        # The shared state's token, under the name the client's tests inspect and set.
+        return self._tokens.token
+
+    @_token.setter
+    def _token(self, token: _Token | None) -> None:
+        self._tokens.token = token
+
     def _login(self) -> None:
         identity, workload = self._whoami()
-        if workload.tenant is not None and workload.agent is not None:
-            role = self._layout.agent_role(workload.tenant, workload.agent)
-        else:
-            role = self._layout.service_role(workload.service or "")
+        role = login_role(self._layout, workload)
         svid = identity.jwt_svid(self._config.audience)
         try:
             with translate_errors("login", self._config.addr):
@@ -158,45 +147,24 @@ class VaultClient:
             cause = exc.__cause__
             if isinstance(cause, hvac.exceptions.InvalidRequest):
                 reason = ", ".join(str(e) for e in (cause.errors or []))[:200]
-                if "could not be found" in reason:
-                    raise login_refused(
-                        f"{workload.spiffe_id} is not enrolled in the vault (role {role} is"
-                        " missing; an operator runs `hexr vault enroll`)"
-                    ) from None
-                raise login_refused(
-                    f"vault refused the JWT-SVID of {workload.spiffe_id}: {reason}"
-                ) from None
+                raise login_refusal(workload, role, reason) from None
             raise
-        auth = response["auth"]
-        now = time.monotonic()
-        refresh_at, expires_at = _lease_times(float(auth.get("lease_duration") or 0), now)
-        self._token = _Token(auth["client_token"], bool(auth.get("renewable")), refresh_at,
-                             expires_at)
-        self._hvac.token = self._token.value
+        self._hvac.token = self._tokens.logged_in(response, time.monotonic())
 
-    def _renew(self, token: _Token) -> bool:
+    def _renew(self) -> bool:
         try:
             with translate_errors("renew", self._config.addr):
                 response = self._hvac.auth.token.renew_self()
         except VaultError:
             return False
-        lease = float(response["auth"].get("lease_duration") or 0)
-        if lease < _MIN_LEASE_S:  # at its max TTL: a fresh login is due
-            return False
-        token.refresh_at, token.expires_at = _lease_times(lease, time.monotonic())
-        return True
+        return self._tokens.renewed(response, time.monotonic())
 
     def _ensure_token(self) -> None:
         with self._lock:
-            token = self._token
-            now = time.monotonic()
-            if token is not None and now < token.refresh_at:
+            due = self._tokens.due(time.monotonic())
+            if due == "fresh" or (due == "renew" and self._renew()):
                 return
-            if token is not None and token.renewable and now < token.expires_at and (
-                self._renew(token)
-            ):
-                return
-            self._token = None
+            self._tokens.clear()
             self._login()
 
     def _token_still_valid(self) -> bool:
@@ -209,8 +177,7 @@ class VaultClient:
 
     def _invalidate(self, stale: str) -> None:
         with self._lock:
-            if self._token is not None and self._token.value == stale:
-                self._token = None
+            self._tokens.invalidate(stale)
 
     def _call(self, op: str, request: Callable[[], T]) -> T:
         self._ensure_token()
@@ -232,7 +199,7 @@ class VaultClient:
     def invalidate_token(self) -> None:
         """Forget the cached vault token; the next call logs in again."""
         with self._lock:
-            self._token = None
+            self._tokens.clear()
 
     # --- instrumentation ----------------------------------------------------------------
 
