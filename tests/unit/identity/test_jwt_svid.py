@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -36,27 +37,34 @@ def test_a_valid_token_gives_its_spiffe_id() -> None:
     assert jwt_svid_kid(_token()) == "k1"
 
 
-@pytest.mark.parametrize(
-    ("token", "kwargs", "reason"),
-    [
-        # No leeway on expiry: a token replayed one second past exp is refused.
-        (_token(exp=int(time.time()) - 1), {}, "expired"),
-        (_token(iat=int(time.time()) + 60), {}, "future"),
-        (_token(iss="https://evil"), {"issuer": "https://issuer"}, "another issuer"),
-        (_token(iss=None), {"issuer": "https://issuer"}, "invalid"),
-        (_token(sub="spiffe://other.local/agent/a/b/c"), {}, "foreign trust domain"),
-        (_token(sub="user@example.com"), {}, "not a SPIFFE ID"),
-        (_token(aud=["other"]), {}, "audience"),
-        (_token(iat=None), {}, "invalid"),
-        (_token(headers={"typ": "at+jwt"}), {}, "token type"),
-        (_token(headers={"kid": ""}), {}, "key ID"),
-        (jwt.encode({"sub": SUB}, None, algorithm="none"), {}, "algorithm"),
-        ("x" * 9000, {}, "too large"),
-    ],
-)
-def test_every_rule_is_enforced(token: str, kwargs: dict[str, Any], reason: str) -> None:
+def _now() -> int:
+    return int(time.time())
+
+
+# Tokens are minted when each case runs (a token minted at collection could expire first).
+CASES: list[tuple[Callable[[], str], dict[str, Any], str]] = [
+    # No leeway on expiry: a token replayed one second past exp is refused.
+    (lambda: _token(exp=_now() - 1), {}, "expired"),
+    (lambda: _token(iat=_now() + 60), {}, "future"),
+    (lambda: _token(iss="https://evil"), {"issuer": "https://issuer"}, "another issuer"),
+    (lambda: _token(iss=None), {"issuer": "https://issuer"}, "invalid"),
+    (lambda: _token(sub="spiffe://other.local/agent/a/b/c"), {}, "foreign trust domain"),
+    (lambda: _token(sub="user@example.com"), {}, "not a SPIFFE ID"),
+    (lambda: _token(aud=["other"]), {}, "audience"),
+    (lambda: _token(iat=None), {}, "invalid"),
+    (lambda: _token(headers={"typ": "at+jwt"}), {}, "token type"),
+    (lambda: _token(headers={"kid": ""}), {}, "key ID"),
+    (lambda: jwt.encode({"sub": SUB}, None, algorithm="none"), {}, "algorithm"),
+    (lambda: "x" * 9000, {}, "too large"),
+]
+
+
+@pytest.mark.parametrize(("mint", "kwargs", "reason"), CASES, ids=[c[2] for c in CASES])
+def test_every_rule_is_enforced(
+    mint: Callable[[], str], kwargs: dict[str, Any], reason: str
+) -> None:
     with pytest.raises(InvalidJwtSvid, match=reason):
-        _verify(token, **kwargs)
+        _verify(mint(), **kwargs)
 
 
 def test_a_forged_signature_is_refused() -> None:
