@@ -9,12 +9,9 @@ fetch (in-process cache, a Workload API call on a miss) runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -24,20 +21,21 @@ from hexr.errors import PolicyDenied, VaultError
 from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_VAULT_GET
 from hexr.vault import _telemetry as tel
-from hexr.vault._client import (
-    MAX_CIPHERTEXT_CHARS,
+from hexr.vault._base import (
     MAX_PLAINTEXT_BYTES,
     IdentityProvider,
-    _default_identity,
-    checked_value,
-    secret_from_response,
+    VaultBase,
+    check_ciphertext,
+    plaintext_of,
+    transit_context,
+    transit_plaintext,
 )
-from hexr.vault._config import VaultConfig
-from hexr.vault._errors import SecretNotFound, VaultUnavailable, display_addr, error_reason
-from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_workload
+from hexr.vault._client import checked_value, secret_from_response
+from hexr.vault._errors import SecretNotFound, VaultUnavailable, display_addr
+from hexr.vault._layout import VaultLayout, check_name
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
-from hexr.vault._token import TokenState, login_refusal, login_role
+from hexr.vault._token import login_refusal, login_role
 
 __all__ = ["AsyncVaultClient"]
 
@@ -69,7 +67,7 @@ def _raise_for(op: str, response: httpx.Response, body: Mapping[str, Any]) -> No
     raise VaultError(f"vault {op} failed (HTTP {status})")
 
 
-class AsyncVaultClient:
+class AsyncVaultClient(VaultBase):
     """Secrets of the calling workload's tenant, for asyncio code (see `VaultClient`).
 
     Safe for concurrent tasks of one event loop. Use ``async with`` or `aclose`.
@@ -85,12 +83,10 @@ class AsyncVaultClient:
         timeout: float | None = None,
         verify: bool | str | None = None,
     ) -> None:
-        self._config = VaultConfig.resolve(addr, audience, timeout, verify)
-        self._layout = layout or VaultLayout()
-        self._identity_arg = identity
-        self._identity: IdentityProvider | None = None
-        self._workload: WorkloadName | None = None
-        self._tokens = TokenState()
+        super().__init__(
+            addr, identity=identity, audience=audience, layout=layout, timeout=timeout,
+            verify=verify,
+        )
         self._lock = asyncio.Lock()
         tls: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=self._config.verify)
@@ -114,32 +110,6 @@ class AsyncVaultClient:
 
     def __repr__(self) -> str:
         return f"AsyncVaultClient(addr={display_addr(self._config.addr)!r})"
-
-    # --- identity -----------------------------------------------------------------------
-
-    def _whoami(self) -> tuple[IdentityProvider, WorkloadName]:
-        if self._identity is None or self._workload is None:
-            identity = self._identity_arg or _default_identity()
-            self._workload = parse_workload(str(identity.spiffe_id))
-            self._identity = identity
-        return self._identity, self._workload
-
-    @property
-    def spiffe_id(self) -> str:
-        """The SPIFFE ID this client authenticates as."""
-        return self._whoami()[1].spiffe_id
-
-    @property
-    def tenant(self) -> str:
-        """The caller's tenant; every path is relative to it.
-
-        Raises:
-            VaultError: the workload is a service, which has no tenant of its own.
-        """
-        tenant = self._whoami()[1].tenant
-        if tenant is None:
-            raise VaultError("a service identity has no tenant; use read_credential()")
-        return tenant
 
     # --- I/O ----------------------------------------------------------------------------
 
@@ -224,25 +194,10 @@ class AsyncVaultClient:
         """Forget the cached vault token; the next call logs in again."""
         self._tokens.clear()
 
-    @contextmanager
-    def _measure(self, op: str) -> Iterator[None]:
-        start = time.perf_counter()
-        status = "ok"
-        try:
-            yield
-        except BaseException as exc:
-            status = "error"
-            tel.ERRORS.add(1, {"op": op, "reason": error_reason(exc)})
-            raise
-        finally:
-            attrs = {"op": op, "status": status}
-            tel.OPERATIONS.add(1, attrs)
-            tel.DURATION.record(time.perf_counter() - start, attrs)
-
     # --- operations ---------------------------------------------------------------------
 
     def _kv(self, kind: str, tenant: str, relative: str) -> str:
-        path = quote(f"{self._layout.tenant_root(tenant)}/{relative}".rstrip("/"))
+        path = quote(self._kv_path(tenant, relative).rstrip("/"))
         return f"{self._layout.kv_mount}/{kind}/{path}"
 
     async def get(self, path: str) -> Secret:
@@ -328,12 +283,7 @@ class AsyncVaultClient:
         """
         with self._measure("encrypt"):
             tenant = self.tenant
-            raw = plaintext.encode() if isinstance(plaintext, str) else bytes(plaintext)
-            if len(raw) > MAX_PLAINTEXT_BYTES:
-                raise VaultError(f"plaintext is larger than {MAX_PLAINTEXT_BYTES} bytes")
-            body: dict[str, str] = {"plaintext": base64.b64encode(raw).decode()}
-            if context:
-                body["context"] = base64.b64encode(context).decode()
+            body = {"plaintext": transit_plaintext(plaintext), **transit_context(context)}
             key = self._layout.transit_key(tenant)
             response = await self._call(
                 "encrypt",
@@ -353,15 +303,7 @@ class AsyncVaultClient:
         """
         with self._measure("decrypt"):
             tenant = self.tenant
-            if (
-                not isinstance(ciphertext, str)
-                or not ciphertext.startswith("vault:v")
-                or len(ciphertext) > MAX_CIPHERTEXT_CHARS
-            ):
-                raise VaultError("ciphertext is not a bounded 'vault:v<n>:...' string")
-            body = {"ciphertext": ciphertext}
-            if context:
-                body["context"] = base64.b64encode(context).decode()
+            body = {"ciphertext": check_ciphertext(ciphertext), **transit_context(context)}
             key = self._layout.transit_key(tenant)
             response = await self._call(
                 "decrypt",
@@ -370,10 +312,7 @@ class AsyncVaultClient:
                     token=token, json=body,
                 ),
             )
-            try:
-                return base64.b64decode(response["data"]["plaintext"], validate=True)
-            except (KeyError, TypeError, binascii.Error):
-                raise VaultError("vault decrypt returned a malformed plaintext") from None
+            return plaintext_of(response)
 
     async def read_credential(self, tenant: str, name: str) -> Secret:
         """A provider credential ``tenants/<tenant>/credentials/<name>`` (injector use).

@@ -8,14 +8,11 @@ is retried once after a fresh login; a refusal with a valid token is a `PolicyDe
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import hvac
 import hvac.exceptions
@@ -24,48 +21,43 @@ from hexr.errors import PolicyDenied, VaultError
 from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_VAULT_GET
 from hexr.vault import _telemetry as tel
-from hexr.vault._config import VaultConfig
+from hexr.vault._base import (
+    MAX_CIPHERTEXT_CHARS,
+    MAX_PLAINTEXT_BYTES,
+    IdentityProvider,
+    VaultBase,
+    check_ciphertext,
+    plaintext_of,
+    transit_context,
+    transit_plaintext,
+)
 from hexr.vault._errors import (
     SecretNotFound,
     display_addr,
-    error_reason,
     translate_errors,
 )
-from hexr.vault._layout import VaultLayout, WorkloadName, check_name, parse_workload
+from hexr.vault._layout import VaultLayout, check_name
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
 from hexr.vault._token import Token as _Token
-from hexr.vault._token import TokenState, login_refusal, login_role
+from hexr.vault._token import login_refusal, login_role
 
-__all__ = ["IdentityProvider", "VaultClient", "checked_value", "secret_from_response"]
+__all__ = [
+    "MAX_CIPHERTEXT_CHARS",
+    "MAX_PLAINTEXT_BYTES",
+    "IdentityProvider",
+    "VaultClient",
+    "checked_value",
+    "secret_from_response",
+]
 
 MAX_VALUE_BYTES = 256 * 1024
 MAX_FIELDS = 128
-MAX_PLAINTEXT_BYTES = 1024 * 1024
-MAX_CIPHERTEXT_CHARS = 2 * MAX_PLAINTEXT_BYTES
 
 T = TypeVar("T")
 
 
-class IdentityProvider(Protocol):
-    """What the client needs from the workload identity (`hexr.identity` sources fit)."""
-
-    @property
-    def spiffe_id(self) -> object:
-        """The workload's SPIFFE ID; ``str()`` gives the URI."""
-
-    def jwt_svid(self, audience: str) -> str:
-        """A JWT-SVID for ``audience``."""
-
-
-def _default_identity() -> IdentityProvider:
-    from hexr import identity  # deferred: identity pulls in grpc
-
-    source: IdentityProvider = identity.default_source()
-    return source
-
-
-class VaultClient:
+class VaultClient(VaultBase):
     """Secrets of the calling workload's tenant in a Vault-API server (OpenBao, Vault).
 
     Thread-safe. Paths are relative to the tenant (``shared/db``, ``agents/<me>/notes``);
@@ -82,13 +74,11 @@ class VaultClient:
         timeout: float | None = None,
         verify: bool | str | None = None,
     ) -> None:
-        self._config = VaultConfig.resolve(addr, audience, timeout, verify)
-        self._layout = layout or VaultLayout()
-        self._identity_arg = identity
-        self._identity: IdentityProvider | None = None
-        self._workload: WorkloadName | None = None
+        super().__init__(
+            addr, identity=identity, audience=audience, layout=layout, timeout=timeout,
+            verify=verify,
+        )
         self._lock = threading.Lock()
-        self._tokens = TokenState()
         # token="" keeps hvac from picking up VAULT_TOKEN or ~/.vault-token: never static.
         self._hvac = hvac.Client(
             url=self._config.addr,
@@ -96,32 +86,6 @@ class VaultClient:
             timeout=self._config.timeout,
             verify=self._config.verify,
         )
-
-    # --- identity -----------------------------------------------------------------------
-
-    def _whoami(self) -> tuple[IdentityProvider, WorkloadName]:
-        if self._identity is None or self._workload is None:
-            identity = self._identity_arg or _default_identity()
-            self._workload = parse_workload(str(identity.spiffe_id))
-            self._identity = identity
-        return self._identity, self._workload
-
-    @property
-    def spiffe_id(self) -> str:
-        """The SPIFFE ID this client authenticates as."""
-        return self._whoami()[1].spiffe_id
-
-    @property
-    def tenant(self) -> str:
-        """The caller's tenant; every path is relative to it.
-
-        Raises:
-            VaultError: the workload is a service, which has no tenant of its own.
-        """
-        tenant = self._whoami()[1].tenant
-        if tenant is None:
-            raise VaultError("a service identity has no tenant; use read_credential()")
-        return tenant
 
     # --- token lifecycle ----------------------------------------------------------------
 
@@ -201,27 +165,7 @@ class VaultClient:
         with self._lock:
             self._tokens.clear()
 
-    # --- instrumentation ----------------------------------------------------------------
-
-    @contextmanager
-    def _measure(self, op: str) -> Iterator[None]:
-        start = time.perf_counter()
-        status = "ok"
-        try:
-            yield
-        except BaseException as exc:
-            status = "error"
-            tel.ERRORS.add(1, {"op": op, "reason": error_reason(exc)})
-            raise
-        finally:
-            attrs = {"op": op, "status": status}
-            tel.OPERATIONS.add(1, attrs)
-            tel.DURATION.record(time.perf_counter() - start, attrs)
-
     # --- operations ---------------------------------------------------------------------
-
-    def _kv_path(self, tenant: str, relative: str) -> str:
-        return f"{self._layout.tenant_root(tenant)}/{relative}"
 
     def get(self, path: str) -> Secret:
         """The latest version of the secret at tenant-relative ``path``.
@@ -309,15 +253,13 @@ class VaultClient:
         """
         with self._measure("encrypt"):
             tenant = self.tenant
-            raw = plaintext.encode() if isinstance(plaintext, str) else bytes(plaintext)
-            if len(raw) > MAX_PLAINTEXT_BYTES:
-                raise VaultError(f"plaintext is larger than {MAX_PLAINTEXT_BYTES} bytes")
-            extra = {"context": base64.b64encode(context).decode()} if context else {}
+            encoded = transit_plaintext(plaintext)
+            extra = transit_context(context)
             response = self._call(
                 "encrypt",
                 lambda: self._hvac.secrets.transit.encrypt_data(
                     self._layout.transit_key(tenant),
-                    plaintext=base64.b64encode(raw).decode(),
+                    plaintext=encoded,
                     mount_point=self._layout.transit_mount,
                     **extra,
                 ),
@@ -333,13 +275,8 @@ class VaultClient:
         """
         with self._measure("decrypt"):
             tenant = self.tenant
-            if (
-                not isinstance(ciphertext, str)
-                or not ciphertext.startswith("vault:v")
-                or len(ciphertext) > MAX_CIPHERTEXT_CHARS
-            ):
-                raise VaultError("ciphertext is not a bounded 'vault:v<n>:...' string")
-            extra = {"context": base64.b64encode(context).decode()} if context else {}
+            check_ciphertext(ciphertext)
+            extra = transit_context(context)
             response = self._call(
                 "decrypt",
                 lambda: self._hvac.secrets.transit.decrypt_data(
@@ -349,10 +286,7 @@ class VaultClient:
                     **extra,
                 ),
             )
-            try:
-                return base64.b64decode(response["data"]["plaintext"], validate=True)
-            except (KeyError, TypeError, binascii.Error):
-                raise VaultError("vault decrypt returned a malformed plaintext") from None
+            return plaintext_of(response)
 
     def read_credential(self, tenant: str, name: str) -> Secret:
         """A provider credential ``tenants/<tenant>/credentials/<name>`` (injector use).
