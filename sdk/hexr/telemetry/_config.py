@@ -126,7 +126,13 @@ class TelemetrySettings:
         exporter = (os.environ.get(_env.OTEL_TRACES_EXPORTER) or "otlp").strip().lower()
         if exporter not in ("otlp", "otlp-grpc", "otlp-http", "console", "none"):
             exporter = "otlp"
-        service = os.environ.get(_env.OTEL_SERVICE_NAME) or agent_name or "hexr-agent"
+        # HEXR_* over OTEL_*, as the configuration file's loader resolves it.
+        service = (
+            os.environ.get(_env.HEXR_SERVICE_NAME)
+            or os.environ.get(_env.OTEL_SERVICE_NAME)
+            or agent_name
+            or "hexr-agent"
+        )
         values: dict[str, Any] = {
             "service_name": service,
             "agent_name": agent_name,

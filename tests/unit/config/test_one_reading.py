@@ -64,3 +64,30 @@ def test_a_component_section_merges_onto_generated_defaults(tmp_path: Path) -> N
     config.write_text("injector: [1]\n")
     with pytest.raises(ConfigError, match="injector: must be a mapping"):
         read_section("injector", config)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HEXR_SERVICE_NAME": "svc", "OTEL_SERVICE_NAME": "otel-svc"},
+        {"OTEL_SERVICE_NAME": "otel-svc"},
+        {"HEXR_METRICS_PORT": "9999", "HEXR_METRICS_HOST": "127.0.0.2"},
+        {"HEXR_TELEMETRY_FLUSH_TIMEOUT": "0.5", "HEXR_CAPTURE_CONTENT": "on"},
+        {},
+    ],
+)
+def test_shared_fields_read_the_same_from_env_and_from_the_config(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEXR_HOME", str(tmp_path))
+    for name in ("HEXR_SERVICE_NAME", "OTEL_SERVICE_NAME", "HEXR_METRICS_PORT",
+                 "HEXR_METRICS_HOST", "HEXR_TELEMETRY_FLUSH_TIMEOUT", "HEXR_CAPTURE_CONTENT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    zero_config = TelemetrySettings.from_env(agent_name="bot", tenant="acme")
+    configured = settings_from_config(load_observability_config(), agent_name="bot", tenant="acme")
+    fields = ("service_name", "metrics_port", "metrics_host", "flush_timeout_s", "capture_content")
+    assert {f: getattr(zero_config, f) for f in fields} == {
+        f: getattr(configured, f) for f in fields
+    }
