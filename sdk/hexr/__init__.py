@@ -1,11 +1,17 @@
 """Hexr: a zero-trust runtime for AI agents.
 
 Importing `hexr` is cheap: heavy parts (cloud SDKs, the guard's models, platform
-services) load only when used.
+services) load only when used. The subpackages are attributes loaded on first use, so
+``import hexr`` then ``hexr.vault.get("shared/db")`` works::
+
+    import hexr
+
+    password = hexr.vault.get("shared/db")["password"]
 """
 
 from typing import TYPE_CHECKING, Any
 
+import hexr._warnings  # noqa: F401 - first, so the filters precede any py-spiffe import
 from hexr._agent import hexr_agent
 from hexr._session import AgentSession, session
 from hexr._version import __version__
@@ -24,6 +30,8 @@ from hexr.errors import (
 from hexr.llm import hexr_llm
 
 if TYPE_CHECKING:
+    # Typed for mypy; at run time `__getattr__` loads them (others resolve to Any).
+    from hexr import config, identity, logs, vault  # noqa: F401
     from hexr.a2a import A2AClient
 
 __all__ = [
@@ -45,15 +53,31 @@ __all__ = [
     "session",
 ]
 
+# Subpackages and names loaded on first attribute access (some ship with later components:
+# asking for one that is not there is an AttributeError naming it).
+_SUBMODULES = frozenset(
+    {"a2a", "browser", "config", "credentials", "endpoints", "env", "errors", "gateway",
+     "guard", "identity", "llm", "logs", "redact", "sandbox", "telemetry", "vault"}
+)
+_LAZY_NAMES = {"A2AClient": "a2a"}
+
 
 def __getattr__(name: str) -> Any:
-    # A2AClient loads on first use: the protocol library is heavy to import.
-    if name == "A2AClient":
-        from hexr.a2a import A2AClient
+    import importlib
 
-        return A2AClient
-    raise AttributeError(f"module 'hexr' has no attribute {name!r}")
+    submodule = _LAZY_NAMES.get(name, name)
+    if submodule not in _SUBMODULES:
+        raise AttributeError(f"module 'hexr' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"hexr.{submodule}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"hexr.{submodule}":
+            raise  # the package exists but needs something missing: say what
+        raise AttributeError(
+            f"module 'hexr' has no attribute {name!r} (hexr.{submodule} is not in this version)"
+        ) from None
+    return module if name == submodule else getattr(module, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "A2AClient"})
+    return sorted(set(globals()) | _SUBMODULES | set(_LAZY_NAMES))

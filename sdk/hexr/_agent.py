@@ -12,8 +12,6 @@ import functools
 import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Generator
-from contextvars import ContextVar
-from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -21,6 +19,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span
 
+from hexr.context import CURRENT_AGENT as _current
+from hexr.context import AgentInfo, current_agent
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_tracer
 from hexr.telemetry._exceptions import record_error
@@ -32,24 +32,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _log = logging.getLogger("hexr.agent")
-
-
-@dataclass(frozen=True, slots=True)
-class AgentInfo:
-    """The agent a call runs under; LLM and tool instrumentation read it for labels."""
-
-    name: str
-    tenant: str
-    framework: str
-    role: str
-
-
-_current: ContextVar[AgentInfo | None] = ContextVar("hexr_agent", default=None)
-
-
-def current_agent() -> AgentInfo | None:
-    """The innermost ``@hexr_agent`` invocation running in this context, if any."""
-    return _current.get()
 
 
 def _setup_telemetry(name: str, tenant: str, role: str) -> None:

@@ -11,6 +11,7 @@ HEXR_HOME = "HEXR_HOME"
 """State directory of the local platform (keys, logs, pids, runtime endpoints)."""
 
 HEXR_TRUST_DOMAIN = "HEXR_TRUST_DOMAIN"
+"""SPIFFE trust domain of every identity (default ``hexr.local``)."""
 SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET"
 """Workload API address, ``unix:///path/to/socket`` (SPIFFE standard)."""
 
@@ -24,12 +25,16 @@ HEXR_IDENTITY_HTTP_PORT = "HEXR_IDENTITY_HTTP_PORT"
 HEXR_IDENTITY_ISSUER = "HEXR_IDENTITY_ISSUER"
 """OIDC issuer and JWT ``iss`` (default: the JWKS server's base URL)."""
 HEXR_IDENTITY_X509_TTL = "HEXR_IDENTITY_X509_TTL"
+"""X.509-SVID lifetime in seconds (default 3600)."""
 HEXR_IDENTITY_JWT_TTL = "HEXR_IDENTITY_JWT_TTL"
+"""JWT-SVID lifetime in seconds (default 300)."""
 HEXR_IDENTITY_CA_TTL = "HEXR_IDENTITY_CA_TTL"
 """SVID and CA lifetimes in seconds (defaults 3600, 300, 604800)."""
 
 HEXR_VALKEY_URL = "HEXR_VALKEY_URL"
+"""Valkey of the shared (L2) credential cache, ``valkey://host:port``."""
 HEXR_VAULT_ADDR = "HEXR_VAULT_ADDR"
+"""Vault (OpenBao) URL: ``https``, or ``http`` on loopback only."""
 HEXR_VAULT_AUDIENCE = "HEXR_VAULT_AUDIENCE"
 """JWT-SVID audience the vault's JWT auth binds (default ``hexr-vault``)."""
 HEXR_VAULT_CACERT = "HEXR_VAULT_CACERT"
@@ -41,7 +46,9 @@ HEXR_INJECTOR_URL = "HEXR_INJECTOR_URL"
 HEXR_INJECTOR_CONFIG = "HEXR_INJECTOR_CONFIG"
 """The injector's YAML config: services and their providers, grants, policy files."""
 HEXR_INJECTOR_HOST = "HEXR_INJECTOR_HOST"
+"""Address the injector binds (default ``127.0.0.1``)."""
 HEXR_INJECTOR_PORT = "HEXR_INJECTOR_PORT"
+"""Port the injector binds."""
 HEXR_INJECTOR_STATE_DIR = "HEXR_INJECTOR_STATE_DIR"
 """Holds the injector's master sealing secret (default ``$HEXR_HOME/injector``)."""
 HEXR_INJECTOR_MAX_BODY_BYTES = "HEXR_INJECTOR_MAX_BODY_BYTES"
@@ -57,7 +64,9 @@ HEXR_GATEWAY_MAX_BODY_BYTES = "HEXR_GATEWAY_MAX_BODY_BYTES"
 HEXR_GATEWAY_AUDIENCE = "HEXR_GATEWAY_AUDIENCE"
 """Audience of the JWT-SVIDs the SDK presents (default ``spiffe://{td}/service/gateway``)."""
 HEXR_JWKS_URL = "HEXR_JWKS_URL"
+"""The identity service's JWKS (trust bundle of JWT-SVIDs) for verifiers."""
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
+"""The local Prometheus (published by ``hexr dev up``)."""
 HEXR_TRACES_URL = "HEXR_TRACES_URL"
 """Base URL of the trace store (Phoenix: UI and span REST API), for ``hexr traces``."""
 HEXR_PHOENIX_VENV = "HEXR_PHOENIX_VENV"
@@ -91,10 +100,15 @@ HEXR_PUSHGATEWAY_STALE_AFTER = "HEXR_PUSHGATEWAY_STALE_AFTER"
 """Age (s) after which an exiting agent deletes its earlier processes' pushed groups."""
 
 OTEL_EXPORTER_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+"""OTLP endpoint of traces (default the local collector, ``http://localhost:4317``)."""
 OTEL_SERVICE_NAME = "OTEL_SERVICE_NAME"
+"""``service.name`` of the process's telemetry (below ``HEXR_SERVICE_NAME``)."""
 OTEL_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
+"""``otlp`` | ``console`` | ``none`` (below ``HEXR_TRACING_EXPORTER``)."""
 OTEL_BSP_MAX_QUEUE_SIZE = "OTEL_BSP_MAX_QUEUE_SIZE"
+"""Bound of the span batch queue (default 2048; drops are counted)."""
 OTEL_SDK_DISABLED = "OTEL_SDK_DISABLED"
+"""``true`` turns all telemetry off."""
 
 PLATFORM_ENV_NAMES = (
     SPIFFE_ENDPOINT_SOCKET,
@@ -109,7 +123,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_TRACES_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
-"""Endpoints a running local platform publishes for agents (see `hexr._settings`)."""
+"""Endpoints a running local platform publishes for agents (see `hexr.endpoints`)."""
 
 # Observability section (`hexr.config`): each variable overrides one field of the YAML
 # file named by HEXR_CONFIG; `hexr.config.ENV_FIELDS` maps them to their fields.

@@ -21,7 +21,7 @@ from opentelemetry import context, trace
 from opentelemetry.metrics import Meter
 from opentelemetry.trace import Status, StatusCode
 
-from hexr._agent import current_agent
+from hexr.context import current_agent
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter, get_tracer
 from hexr.telemetry._exceptions import record_error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hexr._version import __version__
+from hexr import __version__
 from hexr_cli import deploy, dev, gateway, traces, vault
 from hexr_cli.run import run as dev_run
 

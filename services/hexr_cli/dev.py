@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import threading
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
-from rich.table import Table
+from rich.text import Text
 
-from hexr._settings import default_home
 from hexr.config import set_dev_observe
+from hexr.endpoints import default_home
 from hexr.errors import HexrError
 from hexr_platform import ComponentState, ComponentStatus, Event, Platform
 
@@ -116,18 +118,68 @@ def up(component: Components = None, observe: Observe = True) -> None:
     )
 
 
-def _render(statuses: list[ComponentStatus]) -> Table:
-    table = Table("component", "state", "pid", box=None)
-    # Addresses (unix socket paths) are what users copy: never cut them with an ellipsis.
-    table.add_column("address", overflow="fold")
-    table.add_column("uptime")
-    for st in statuses:
-        uptime = "" if st.uptime_s is None else _duration(st.uptime_s)
-        state = f"[{_STATE_STYLE[st.state]}]{st.state.value}"
-        if st.state is ComponentState.NOT_INSTALLED and st.hint:
-            state += f" [dim]({escape(st.hint)})"
-        table.add_row(st.name, state, str(st.pid or ""), st.address, uptime)
-    return table
+def _render(statuses: list[ComponentStatus], home: Path, width: int) -> list[Text]:
+    """The status table as lines of at most ``width`` columns where the names allow.
+
+    Addresses are what users copy, so none is ever cut or folded: paths under the state
+    directory are written from ``$HEXR_HOME``, and an address that does not fit at the end
+    of its row goes on the next line, indented.
+    """
+    prefix = str(home).rstrip("/") + "/"
+    rows = [
+        (
+            st.name,
+            st.state.value,
+            str(st.pid or ""),
+            "" if st.uptime_s is None else _duration(st.uptime_s),
+            st.address.replace(prefix, "$HEXR_HOME/"),
+            _STATE_STYLE[st.state],
+        )
+        for st in statuses
+    ]
+    header = ("component", "state", "pid", "uptime")
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines = [Text(_cells(header, widths) + "  address", style="bold")]
+    for *cells, address, style in rows:
+        base = _cells(tuple(cells), widths)
+        if not address:
+            text = base.rstrip()
+        elif len(base) + 2 + len(address) <= width:
+            text = f"{base}  {address}"
+        else:
+            text = f"{base.rstrip()}\n    {address}"
+        line = Text(text)
+        line.stylize(style, widths[0] + 2, widths[0] + 2 + len(cells[1]))
+        lines.append(line)
+    return lines
+
+
+def _cells(cells: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True))
+
+
+def _notes(statuses: list[ComponentStatus]) -> list[str]:
+    """Install hints of components that are not installed, one line each."""
+    return [
+        f"[yellow]{st.name}[/] not installed: {escape(st.hint)}"
+        for st in statuses
+        if st.state is ComponentState.NOT_INSTALLED and st.hint
+    ]
+
+
+def _as_json(statuses: list[ComponentStatus]) -> str:
+    rows = [
+        {
+            "component": st.name,
+            "state": st.state.value,
+            "pid": st.pid,
+            "address": st.address,
+            "uptime_s": st.uptime_s,
+            "hint": st.hint or None,
+        }
+        for st in statuses
+    ]
+    return json.dumps(rows, indent=2)
 
 
 def _duration(seconds: float) -> str:
@@ -136,27 +188,47 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
+
+
 @app.command()
-def status() -> None:
-    """Show each component's state, pid, address and uptime (exit 1 if any is down)."""
+def status(as_json: AsJson = False) -> None:
+    """Show each component's state, pid, uptime and address (exit 1 if any is down)."""
     console = _console()
     try:
         statuses = Platform().status()
     except HexrError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_UNHEALTHY) from None
-    console.print(_render(statuses))
+    broken = any(st.state in (ComponentState.CRASHED, ComponentState.UNHEALTHY) for st in statuses)
+    running = any(st.state is ComponentState.HEALTHY for st in statuses)
+    if as_json:
+        typer.echo(_as_json(statuses))
+    else:
+        _print_status(console, statuses, broken=broken, running=running)
+    if broken:
+        raise typer.Exit(EXIT_UNHEALTHY)
+    if not running:
+        raise typer.Exit(EXIT_NOT_RUNNING)
+
+
+def _print_status(
+    console: Console, statuses: list[ComponentStatus], *, broken: bool, running: bool
+) -> None:
+    for row in _render(statuses, default_home(), console.width):
+        console.print(row, soft_wrap=True)
+    for note in _notes(statuses):
+        console.print(note, soft_wrap=True)
     for st in statuses:
         if st.state is ComponentState.CRASHED:
             console.print(f"\n[bold red]{st.name} crashed[/] — last lines of {st.log_path}:")
             for line in st.log_tail:
                 console.print(f"  {escape(line)}", soft_wrap=True)
-    if any(st.state in (ComponentState.CRASHED, ComponentState.UNHEALTHY) for st in statuses):
+    if broken:
         console.print("\nRun [bold]hexr dev up[/] to restart crashed components.")
-        raise typer.Exit(EXIT_UNHEALTHY)
-    if not any(st.state is ComponentState.HEALTHY for st in statuses):
+    elif not running:
         console.print("Hexr platform is not running; start it with [bold]hexr dev up[/].")
-        raise typer.Exit(EXIT_NOT_RUNNING)
+    console.print(f"[dim]HEXR_HOME={escape(str(default_home()))}", soft_wrap=True)
 
 
 @app.command()
@@ -206,13 +278,16 @@ def down() -> None:
 
 
 @app.command()
-def env() -> None:
-    """Print the running platform's endpoints as shell ``export`` lines."""
-    from hexr._settings import published_env
+def env(as_json: AsJson = False) -> None:
+    """Print the running platform's endpoints as shell 'export' lines."""
+    from hexr.endpoints import published_env
 
     values = published_env()
     if not values:
         typer.echo("# Hexr platform is not running (hexr dev up)", err=True)
         raise typer.Exit(EXIT_NOT_RUNNING)
+    if as_json:
+        typer.echo(json.dumps(dict(sorted(values.items())), indent=2))
+        return
     for name, value in sorted(values.items()):
         typer.echo(f"export {name}={shlex.quote(value)}")

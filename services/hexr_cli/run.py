@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
+from hexr import env as _env
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home, published_env
 from hexr.errors import HexrError
 from hexr.identity import SpiffeId
 from hexr_identity import registration_socket_path
@@ -38,7 +38,7 @@ def run(
 
     The launcher registers itself with the identity service and then execs COMMAND, so
     the command keeps the registered pid: it gets its SVIDs from the Workload API with no
-    other setup. The platform's endpoints (``hexr dev env``) are set for it.
+    other setup. The platform's endpoints (see hexr dev env) are set for it.
     """
     home = default_home()
     env = {

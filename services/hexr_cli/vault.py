@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, resolve_endpoint
+from hexr import env as _env
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, resolve_endpoint
 from hexr.errors import HexrError
 
 app = typer.Typer(name="vault", help="Tenant secrets (operator commands).", no_args_is_help=True)

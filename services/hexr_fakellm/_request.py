@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from hexr.bounded import BodyTooLarge, aread_bounded
 from hexr_fakellm._reply import ERROR_MODELS, MAX_BODY_BYTES, FakeError
 
 __all__ = ["read_json", "requested_model"]
@@ -18,18 +19,14 @@ async def read_json(request: Request) -> dict[str, Any]:
     Raises:
         FakeError: the body is too large (413) or not a JSON object (400).
     """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise FakeError(413, "invalid_request_error", "request body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise FakeError(413, "invalid_request_error", "request body too large")
-        chunks.append(chunk)
     try:
-        body = json.loads(b"".join(chunks))
+        raw = await aread_bounded(
+            request.stream(), MAX_BODY_BYTES, request.headers.get("content-length")
+        )
+    except BodyTooLarge:
+        raise FakeError(413, "invalid_request_error", "request body too large") from None
+    try:
+        body = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise FakeError(400, "invalid_request_error", "body is not valid JSON") from None
     if not isinstance(body, dict):

@@ -20,7 +20,8 @@ from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from hexr.telemetry import (
+from hexr.telemetry import record_error, stage_recorder
+from hexr.telemetry.names import (
     ATTR_AGENT_NAME,
     ATTR_ERROR_TYPE,
     ATTR_GATEWAY_TOOL_NAME,
@@ -32,8 +33,6 @@ from hexr.telemetry import (
     STAGE_POLICY,
     STAGE_SERIALIZATION,
     STAGE_UPSTREAM,
-    record_error,
-    stage_recorder,
 )
 from hexr_gateway import _telemetry as tel
 from hexr_gateway._auth import Caller, JwtVerifier

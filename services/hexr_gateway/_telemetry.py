@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from hexr.telemetry import (
+from hexr.telemetry import get_meter, get_tracer
+from hexr.telemetry.names import (
     METRIC_GATEWAY_CALL_DURATION,
     METRIC_GATEWAY_CALL_ERRORS,
     METRIC_GATEWAY_CALLS,
     METRIC_GATEWAY_DENIALS,
     METRIC_GATEWAY_RATE_LIMITED,
     METRIC_GATEWAY_TOOLS,
-    get_meter,
-    get_tracer,
 )
 
 __all__ = [

@@ -1,14 +1,19 @@
-"""Settings of the identity service: ``HEXR_IDENTITY_*`` env, CLI flags override them."""
+"""Settings of the identity service: CLI flags, then ``HEXR_IDENTITY_*``, then ``identity:``.
+
+The ``identity:`` section of the file named by ``HEXR_CONFIG`` holds the same fields.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home
+from hexr import env as _env
+from hexr.config import SectionSettings
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home
 
 __all__ = ["IdentitySettings", "registration_socket_path", "workload_socket_path"]
 
@@ -25,9 +30,10 @@ def registration_socket_path(home: Path) -> Path:
     return home / "identity" / "admin" / "registration.sock"
 
 
-class IdentitySettings(BaseSettings):
+class IdentitySettings(SectionSettings):
     """Identity service configuration; TTLs in seconds."""
 
+    section: ClassVar[str] = "identity"
     model_config = SettingsConfigDict(
         env_prefix="HEXR_IDENTITY_", extra="ignore", populate_by_name=True
     )

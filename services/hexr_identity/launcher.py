@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-from hexr import _env
+from hexr import env as _env
 from hexr.identity import SpiffeId
 from hexr_identity.registration_client import register
 

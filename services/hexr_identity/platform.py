@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN
+from hexr import env as _env
+from hexr.endpoints import configured_trust_domain
 from hexr_identity._config import registration_socket_path, workload_socket_path
 from hexr_platform.component import (
     ComponentContext,
@@ -20,7 +19,7 @@ __all__ = ["identity_spec"]
 
 
 def _trust_domain() -> str:
-    return os.environ.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN
+    return configured_trust_domain()
 
 
 def _socket(ctx: ComponentContext) -> Path:

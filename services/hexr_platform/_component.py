@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform._process import ProcessRef, spawn_detached
 from hexr_platform.component import ComponentContext, ComponentSpec
 from hexr_platform.errors import ComponentStartError, NotInstalledError
@@ -39,7 +39,7 @@ def log_tail(path: Path, lines: int = _TAIL_LINES) -> list[str]:
     except OSError:
         return []
     # Imported here: only crash reports need it, and it pulls in the logging stack.
-    from hexr.logs._redact import scrub_text
+    from hexr.redact import scrub_text
 
     # Colour codes some binaries write even to files would garble a terminal table.
     text = _ANSI.sub("", data.decode("utf-8", "replace"))

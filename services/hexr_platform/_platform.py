@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hexr._settings import default_home
+from hexr.endpoints import default_home
 from hexr_platform._component import RunningComponent, log_tail, start_component
 from hexr_platform._discovery import components
 from hexr_platform._ports import allocate_ports, configured_ports

@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Iterable, Mapping
 
-from hexr import _env
+from hexr import env as _env
 from hexr.errors import ConfigError
 
 __all__ = ["allocate_ports", "configured_ports", "free_port"]

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hexr import _env
-from hexr._settings import platform_file
+from hexr import env as _env
+from hexr.endpoints import platform_file
 from hexr_platform._process import ProcessRef
 from hexr_platform.errors import PlatformError
 

@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, resolve_endpoint
+from hexr import env as _env
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, resolve_endpoint
 from hexr.errors import HexrError
 from hexr_vault._local import run_bootstrap
 from hexr_vault._operator_token import operator_token

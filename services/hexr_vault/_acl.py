@@ -6,7 +6,7 @@ rules), so they cannot break out of the quoted HCL strings.
 
 from __future__ import annotations
 
-from hexr.vault._layout import VaultLayout
+from hexr.vault.layout import VaultLayout
 from hexr_vault._rules import AgentGrants
 
 __all__ = ["agent_policy", "gateway_policy", "injector_policy"]

@@ -17,16 +17,17 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN
 from hexr.errors import ConfigError, IdentityError
 from hexr.identity import SpiffeId
-from hexr.vault._errors import translate_errors
-from hexr.vault._layout import (
+from hexr.vault.layout import (
     DEFAULT_AUDIENCE,
     GATEWAY_SERVICE,
     INJECTOR_SERVICE,
     VaultLayout,
     check_name,
 )
+from hexr.vault.wire import translate_errors
 from hexr_vault._acl import agent_policy, gateway_policy, injector_policy
 from hexr_vault._rules import AgentPathRules
 
@@ -45,7 +46,7 @@ class JwtTrust:
     """
 
     issuer: str
-    trust_domain: str = "hexr.local"
+    trust_domain: str = DEFAULT_TRUST_DOMAIN
     jwks_url: str | None = None
     oidc_discovery_url: str | None = None
     pubkeys: tuple[str, ...] = field(default_factory=tuple)

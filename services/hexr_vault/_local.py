@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import hvac
 
-from hexr._settings import DEFAULT_TRUST_DOMAIN
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN
 from hexr.errors import ConfigError
-from hexr.vault._layout import VaultLayout
+from hexr.vault.layout import VaultLayout
 from hexr_vault._bootstrap import JwtTrust, VaultBootstrap
 from hexr_vault._operator_token import operator_client
 from hexr_vault._rules import AgentPathRules

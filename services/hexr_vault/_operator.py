@@ -12,11 +12,9 @@ from typing import Any
 
 import hvac
 
-from hexr.vault._client import checked_value, secret_from_response
-from hexr.vault._errors import SecretNotFound, translate_errors
-from hexr.vault._layout import VaultLayout
-from hexr.vault._paths import normalize_path, normalize_prefix
-from hexr.vault._secret import Secret
+from hexr.vault import Secret, SecretNotFound
+from hexr.vault.layout import VaultLayout, normalize_path, normalize_prefix
+from hexr.vault.wire import checked_value, secret_from_response, translate_errors
 
 __all__ = ["OperatorVault"]
 

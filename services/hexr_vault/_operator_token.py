@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hexr import _env
-from hexr._settings import default_home
+from hexr import env as _env
+from hexr.endpoints import default_home
 from hexr.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hexr import _env
-from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
+from hexr import env as _env
+from hexr.endpoints import (
+    DEFAULT_TRUST_DOMAIN,
+    configured_trust_domain,
+    default_home,
+    published_env,
+)
 from hexr.errors import ConfigError
 from hexr_vault._local import enroll_agent, run_bootstrap
 from hexr_vault._operator_token import local_root_token, operator_client
@@ -35,7 +39,7 @@ def bootstrap_local_openbao(ctx: ComponentContext) -> list[str]:
         local_root_token(ctx.home),
         jwks_url=f"http://{identity.host}:{identity.port}/keys",
         # Same source as the identity component's --trust-domain.
-        trust_domain=os.environ.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN,
+        trust_domain=configured_trust_domain(),
     )
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hexr.errors import ConfigError
-from hexr.vault._layout import check_name
-from hexr.vault._paths import normalize_prefix
+from hexr.vault.layout import check_name, normalize_prefix
 from hexr_policy import PolicyEngine
 
 __all__ = ["DEFAULT_POLICY", "KV_OPS", "AgentGrants", "AgentPathRules"]

@@ -14,8 +14,8 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
-from hexr.vault._errors import translate_errors
-from hexr.vault._layout import VaultLayout
+from hexr.vault.layout import VaultLayout
+from hexr.vault.wire import translate_errors
 from hexr_vault._rules import AgentPathRules
 
 __all__ = ["RULES_PATH", "load_rules", "save_rules"]

@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok, package_binary
 from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE
 

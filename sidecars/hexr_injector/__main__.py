@@ -29,7 +29,7 @@ def _setup_telemetry() -> None:
     # The same observability config as every Hexr process (YAML + HEXR_* + OTEL_*): spans
     # go to the configured backend (OTLP to the local collector by default), so the
     # exchange span joins the caller's trace there.
-    from hexr import _env
+    from hexr import env as _env
     from hexr.telemetry import setup
 
     service = os.environ.get(_env.OTEL_SERVICE_NAME) or "hexr-credential-injector"

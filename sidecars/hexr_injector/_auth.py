@@ -1,8 +1,9 @@
 """JWT-SVID verification against the trust bundle (JWKS), done locally with pyjwt.
 
-Signature (ES256 only), audience, expiry, issuer and subject are all checked; the
-subject must be an agent SPIFFE ID of our trust domain. Keys are refetched when a token
-names an unknown ``kid`` (rotation), at most once per ``min_refresh`` seconds.
+The rules are those of `hexr.identity.jwt_svid` (shared with the identity service's
+ValidateJWTSVID), with the issuer bound; the subject must also be an agent SPIFFE ID.
+Keys are refetched when a token names an unknown ``kid`` (rotation), at most once per
+``min_refresh`` seconds.
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ import httpx
 import jwt
 
 from hexr.errors import HexrError
+from hexr.identity.jwt_svid import InvalidJwtSvid, jwt_svid_kid, verify_jwt_svid
 from hexr_injector._limits import read_limited
 from hexr_injector._spiffe import Caller, caller_from_subject
 from hexr_injector.errors import Unauthenticated
 
 __all__ = ["JwksKeys", "JwtVerifier", "fetch_jwks_url"]
 
-_MAX_TOKEN_CHARS = 8192
 _MAX_JWKS_BYTES = 256 * 1024
-_ALGORITHMS = ["ES256"]
 
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -99,33 +99,23 @@ class JwtVerifier:
         if not authorization or not authorization.startswith("Bearer "):
             raise Unauthenticated("missing Bearer JWT-SVID")
         token = authorization[len("Bearer ") :].strip()
-        if not token or len(token) > _MAX_TOKEN_CHARS:
-            raise Unauthenticated("malformed JWT-SVID")
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated("malformed JWT-SVID") from exc
-        kid = header.get("kid")
-        if header.get("alg") not in _ALGORITHMS or not isinstance(kid, str):
-            raise Unauthenticated("JWT-SVID must be ES256 with a kid")
+            kid = jwt_svid_kid(token)
+        except InvalidJwtSvid as exc:
+            raise Unauthenticated(f"malformed JWT-SVID: {exc}") from exc
         key = await self._keys.key(kid)
         if key is None:
             raise Unauthenticated("JWT-SVID signed by an unknown key")
         try:
-            claims = jwt.decode(
+            _, claims = verify_jwt_svid(
                 token,
                 key,
-                algorithms=_ALGORITHMS,
                 audience=self._audience,
+                trust_domain=self._trust_domain,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("JWT-SVID expired") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise Unauthenticated("JWT-SVID is for another audience") from exc
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated("JWT-SVID does not verify") from exc
+        except InvalidJwtSvid as exc:
+            raise Unauthenticated(f"JWT-SVID does not verify: {exc}") from exc
         caller = caller_from_subject(claims.get("sub"), self._trust_domain)
         if caller is None:
             raise Unauthenticated("JWT-SVID subject is not an agent of this trust domain")

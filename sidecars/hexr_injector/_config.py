@@ -16,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hexr._settings import default_home
-from hexr.credentials._exchange import injector_audience
+from hexr.credentials import injector_audience
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home
 from hexr.errors import ConfigError
+from hexr.yamlfile import load_yaml
 
 __all__ = ["POLICY_DIR", "Grant", "InjectorConfig", "InjectorSettings", "load_config"]
 
@@ -60,7 +60,7 @@ class InjectorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trust_domain: str = "hexr.local"
+    trust_domain: str = DEFAULT_TRUST_DOMAIN
     issuer: str = Field(pattern=r"^https?://")
     jwks_url: str | None = None
     """Default: ``{issuer}/keys``."""
@@ -95,10 +95,8 @@ def load_config(path: Path) -> InjectorConfig:
         raise ConfigError(f"cannot read injector config {path}: {exc.strerror}") from None
     if len(raw) > _MAX_CONFIG_BYTES:
         raise ConfigError(f"injector config {path} is larger than 1 MiB")
-    try:
-        data = yaml.safe_load(raw) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"injector config {path} is not YAML: {exc}") from None
+    # Errors give a line number, never the parser's quote of the file.
+    data = load_yaml(raw, f"injector config {path}") or {}
     try:
         return InjectorConfig.model_validate(data)
     except ValidationError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import httpx
 
+from hexr.bounded import BodyTooLarge, aread_bounded
+
 __all__ = ["AnswerTooLarge", "read_limited"]
 
 
@@ -21,14 +23,9 @@ async def read_limited(response: httpx.Response, limit: int) -> bytes:
     Raises:
         AnswerTooLarge: declared or actual (decoded) size above ``limit``.
     """
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise AnswerTooLarge(f"answer too large (over {limit} bytes)")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise AnswerTooLarge(f"answer too large (over {limit} bytes)")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await aread_bounded(
+            response.aiter_bytes(), limit, response.headers.get("content-length")
+        )
+    except BodyTooLarge:
+        raise AnswerTooLarge(f"answer too large (over {limit} bytes)") from None

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hexr.bounded import BodyTooLarge, aread_bounded
 from hexr_injector._peer import peer_of
 from hexr_injector._service import CredentialService
 from hexr_injector.errors import PayloadTooLarge
@@ -20,17 +21,10 @@ async def read_bounded(request: Request, limit: int) -> bytes:
     Raises:
         PayloadTooLarge: declared or actual size above ``limit``.
     """
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise PayloadTooLarge(f"request body larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await aread_bounded(request.stream(), limit, request.headers.get("content-length"))
+    except BodyTooLarge:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes") from None
 
 
 def create_exchange_routes(service: CredentialService, max_body_bytes: int) -> list[Route]:

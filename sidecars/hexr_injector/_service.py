@@ -15,9 +15,8 @@ from typing import Any
 from opentelemetry.context import Context
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hexr.telemetry import get_meter, get_tracer, stage_recorder
-from hexr.telemetry._exceptions import record_error
-from hexr.telemetry._names import (
+from hexr.telemetry import get_meter, get_tracer, record_error, stage_recorder
+from hexr.telemetry.names import (
     ATTR_SPIFFE_ID,
     ATTR_TENANT,
     METRIC_CREDENTIAL_EXCHANGES,

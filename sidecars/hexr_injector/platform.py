@@ -3,8 +3,10 @@
 Started through the identity launcher, so it runs as the registered workload
 ``spiffe://{td}/service/credential-injector`` and serves mTLS with that SVID. Without
 ``HEXR_INJECTOR_CONFIG`` it gets a generated config that trusts the local identity service
-and the local vault and grants nothing (deny by default): add services and grants in your
-own config file and point ``HEXR_INJECTOR_CONFIG`` at it.
+and the local vault, with the ``injector:`` section of the ``HEXR_CONFIG`` file merged over
+it: that section needs only ``grants`` and ``services`` (the issuer and vault URLs, whose
+ports change on every start, come from the platform). With no section it grants nothing
+(deny by default). ``HEXR_INJECTOR_CONFIG`` names a complete file, used untouched.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from hexr import _env
+from hexr import env as _env
+from hexr.endpoints import configured_trust_domain
 from hexr_platform.component import (
     ComponentContext,
     ComponentSpec,
@@ -30,7 +33,7 @@ SERVICE_NAME = "credential-injector"
 
 
 def _trust_domain() -> str:
-    return os.environ.get(_env.HEXR_TRUST_DOMAIN) or "hexr.local"
+    return configured_trust_domain()
 
 
 def _config_path(ctx: ComponentContext) -> Path:
@@ -41,6 +44,7 @@ def _config_path(ctx: ComponentContext) -> Path:
 def _prepare(ctx: ComponentContext) -> None:
     if os.environ.get(_env.HEXR_INJECTOR_CONFIG):
         return
+    from hexr.config import merge_settings, read_section  # pydantic: not at spec import
     identity = ctx.peers["identity"]
     document: dict[str, object] = {
         "trust_domain": _trust_domain(),
@@ -51,6 +55,7 @@ def _prepare(ctx: ComponentContext) -> None:
     openbao = ctx.peers.get("openbao")
     if openbao is not None:
         document["vault_addr"] = f"http://{openbao.host}:{openbao.port}"
+    document = merge_settings(document, read_section("injector"))
     ctx.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     _config_path(ctx).write_text(yaml.safe_dump(document))
 

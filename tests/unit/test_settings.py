@@ -1,8 +1,8 @@
 import pytest
 
 from hexr import _env
-from hexr._settings import check_bearer_url
 from hexr.credentials import hexr_tool, set_default_broker
+from hexr.endpoints import check_bearer_url
 from hexr.errors import ConfigError
 from hexr.vault import VaultClient
 

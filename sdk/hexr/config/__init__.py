@@ -2,7 +2,9 @@
 
 ``load_observability_config()`` reads the ``observability:`` section of the YAML file named
 by ``HEXR_CONFIG``, applies ``HEXR_*`` (then ``OTEL_*``) environment variables and
-zero-config defaults, and validates everything at start.
+zero-config defaults, and validates everything at start. The same file holds one section
+per component (``injector:``, ...): `read_section` gives a component its section and
+`merge_settings` lays it over the defaults the platform generated.
 """
 
 from hexr.config._labels import check_const_labels, is_unbounded_label
@@ -10,7 +12,9 @@ from hexr.config._loader import (
     ENV_FIELDS,
     get_observability_config,
     load_observability_config,
+    merge_settings,
     observe_file,
+    read_section,
     set_dev_observe,
 )
 from hexr.config._models import (
@@ -21,6 +25,7 @@ from hexr.config._models import (
     ObservabilityConfig,
     TracingConfig,
 )
+from hexr.config._sections import SectionSettings
 
 __all__ = [
     "ENV_FIELDS",
@@ -29,11 +34,14 @@ __all__ = [
     "MetricsConfig",
     "MetricsProtection",
     "ObservabilityConfig",
+    "SectionSettings",
     "TracingConfig",
     "check_const_labels",
     "get_observability_config",
     "is_unbounded_label",
     "load_observability_config",
+    "merge_settings",
     "observe_file",
+    "read_section",
     "set_dev_observe",
 ]

@@ -17,14 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from hexr import _env
-from hexr._settings import default_home, published_env
 from hexr.config._interpolate import InterpolationError, interpolate
 from hexr.config._models import ObservabilityConfig
+from hexr.endpoints import default_home, published_env
+from hexr.env import TRUE_WORDS
 from hexr.errors import ConfigError
+from hexr.telemetry._config import DEFAULT_OTLP_ENDPOINT
+from hexr.yamlfile import load_yaml, read_file
 
 __all__ = [
     "ENV_FIELDS",
@@ -85,7 +87,7 @@ _OTEL_FIELDS: dict[FieldPath, tuple[str, ...]] = {
 }
 
 _DEFAULT_ENDPOINTS = {
-    ("otlp", "grpc"): "http://localhost:4317",
+    ("otlp", "grpc"): DEFAULT_OTLP_ENDPOINT,
     ("otlp", "http/protobuf"): "http://localhost:4318/v1/traces",
     ("zipkin", "grpc"): "http://localhost:9411/api/v2/spans",
     ("zipkin", "http/protobuf"): "http://localhost:9411/api/v2/spans",
@@ -144,52 +146,52 @@ def _path_from_env(env: Mapping[str, str]) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def _read_section(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{_env.HEXR_CONFIG}: cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{_env.HEXR_CONFIG}: {path} is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+def read_section(
+    name: str, path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The raw ``<name>:`` section of the configuration file (``{}`` without one).
+
+    A component reads its own section here and merges it onto its defaults with
+    `merge_settings`; validation stays with the component's model.
+
+    Args:
+        name: The section (``injector``, ``identity``, ...).
+        path: The file; defaults to ``$HEXR_CONFIG``.
+        environ: The environment to read ``HEXR_CONFIG`` from (default ``os.environ``).
+
+    Raises:
+        ConfigError: the file is unreadable, not bounded YAML, or the section not a mapping.
+    """
+    env = os.environ if environ is None else environ
+    file_path = Path(path) if path is not None else _path_from_env(env)
+    return {} if file_path is None else _read_section(file_path, name)
+
+
+def merge_settings(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``overrides`` laid over ``defaults``: mappings merge key by key, other values replace."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        base = merged.get(key)
+        if isinstance(base, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_settings(base, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_section(path: Path, name: str = SECTION) -> dict[str, Any]:
+    data = read_file(path, _env.HEXR_CONFIG, MAX_CONFIG_BYTES)
+    document = load_yaml(data, str(path), MAX_SECTION_NODES, MAX_SECTION_DEPTH)
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the top level must be a mapping")
-    section = document.get(SECTION, {})
+    section = document.get(name, {})
     if section is None:
         return {}
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: {SECTION}: must be a mapping")
-    if not _bounded(section):
-        raise ConfigError(f"{path}: {SECTION}: too large or too deeply nested")
+        raise ConfigError(f"{path}: {name}: must be a mapping")
     return section
-
-
-def _bounded(section: dict[str, Any]) -> bool:
-    """Whether the section stays within the node and depth limits.
-
-    YAML aliases let a 1 KB file stand for an exponentially large (or self-containing)
-    tree, which every later walk would follow; count nodes as the walks would see them.
-    """
-    budget = MAX_SECTION_NODES
-    stack: list[tuple[Any, int]] = [(section, 0)]
-    while stack:
-        node, depth = stack.pop()
-        budget -= 1
-        if budget < 0 or depth > MAX_SECTION_DEPTH:
-            return False
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
-    return True
 
 
 def _record(node: Any, at: FieldPath, source: str, sources: dict[FieldPath, str]) -> None:
@@ -295,7 +297,7 @@ def _dev_observe(env: Mapping[str, str]) -> bool:
 
 
 def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+    return value is True or str(value).strip().lower() in TRUE_WORDS
 
 
 def _apply_observe(

@@ -5,7 +5,7 @@ of the workload's JWT-SVID at the credential injector. See the README section
 "Credentials" for configuration.
 """
 
-from hexr.credentials._model import CacheKey, Credential, Lookup
+from hexr.credentials._model import CacheKey, Credential, Lookup, injector_audience
 from hexr.credentials._tool import ahexr_tool, default_broker, hexr_tool, set_default_broker
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "ahexr_tool",
     "default_broker",
     "hexr_tool",
+    "injector_audience",
     "set_default_broker",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any
 
 import httpx
@@ -16,9 +16,16 @@ import httpx
 from hexr.credentials._model import Credential
 from hexr.errors import ConfigError, CredentialError
 
-__all__ = ["CredentialAuth", "aws_service_name", "build_boto3_client", "build_httpx_client"]
+__all__ = [
+    "CredentialAuth",
+    "aws_service_name",
+    "build_async_httpx_client",
+    "build_boto3_client",
+    "build_httpx_client",
+]
 
 CredentialFetcher = Callable[[], Credential]
+AsyncCredentialFetcher = Callable[[], Awaitable[Credential]]
 
 _AWS_PREFIX = "aws_"
 
@@ -110,27 +117,62 @@ def _StaticProvider(credentials: Any, base: type) -> Any:
 
 
 class CredentialAuth(httpx.Auth):
-    """httpx auth that presents the current token credential on every request."""
+    """httpx auth that presents the current token credential on every request.
 
-    def __init__(self, fetch: CredentialFetcher) -> None:
+    The header logic is shared; the sync flow reads the cache with ``fetch`` and the async
+    flow awaits ``afetch``, so an `httpx.AsyncClient` never blocks its event loop on a
+    cache miss.
+    """
+
+    def __init__(
+        self, fetch: CredentialFetcher | None = None, afetch: AsyncCredentialFetcher | None = None
+    ) -> None:
         self._fetch = fetch
+        self._afetch = afetch
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Set the credential header, read from the cache per request."""
-        credential = self._fetch()
-        if credential.kind != "token":
-            raise CredentialError(f"HTTP APIs need a token credential, got {credential.kind}")
-        header = credential.values.get("header", "authorization")
-        prefix = credential.values.get("prefix", "Bearer ")
-        request.headers[header] = f"{prefix}{credential.values['token']}"
+        if self._fetch is None:
+            raise CredentialError("this credential auth is for an httpx.AsyncClient")
+        _present(request, self._fetch())
         yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Set the credential header, awaiting the cache per request."""
+        if self._afetch is None:
+            raise CredentialError("this credential auth is for an httpx.Client")
+        _present(request, await self._afetch())
+        yield request
+
+
+def _present(request: httpx.Request, credential: Credential) -> None:
+    if credential.kind != "token":
+        raise CredentialError(f"HTTP APIs need a token credential, got {credential.kind}")
+    header = credential.values.get("header", "authorization")
+    prefix = credential.values.get("prefix", "Bearer ")
+    request.headers[header] = f"{prefix}{credential.values['token']}"
+
+
+def _with_base_url(initial: Credential, client_kwargs: dict[str, Any]) -> dict[str, Any]:
+    base_url = initial.values.get("base_url")
+    if base_url and "base_url" not in client_kwargs:
+        client_kwargs["base_url"] = base_url
+    return client_kwargs
 
 
 def build_httpx_client(
     initial: Credential, fetch: CredentialFetcher, **client_kwargs: Any
 ) -> httpx.Client:
     """An httpx client authenticated with the service's token; ``base_url`` from the injector."""
-    base_url = initial.values.get("base_url")
-    if base_url and "base_url" not in client_kwargs:
-        client_kwargs["base_url"] = base_url
-    return httpx.Client(auth=CredentialAuth(fetch), **client_kwargs)
+    return httpx.Client(auth=CredentialAuth(fetch), **_with_base_url(initial, client_kwargs))
+
+
+def build_async_httpx_client(
+    initial: Credential, afetch: AsyncCredentialFetcher, **client_kwargs: Any
+) -> httpx.AsyncClient:
+    """The `httpx.AsyncClient` twin of `build_httpx_client` (its auth awaits the cache)."""
+    return httpx.AsyncClient(
+        auth=CredentialAuth(afetch=afetch), **_with_base_url(initial, client_kwargs)
+    )

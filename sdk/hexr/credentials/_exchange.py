@@ -15,11 +15,12 @@ from typing import Any, Protocol
 import httpx
 from opentelemetry import propagate
 
+from hexr.bounded import BodyTooLarge, read_bounded
 from hexr.credentials._model import Credential
 from hexr.credentials._sealing import KEY_BYTES
 from hexr.errors import CredentialError, PolicyDenied
 
-__all__ = ["InjectorClient", "JwtSource", "injector_audience"]
+__all__ = ["InjectorClient", "JwtSource"]
 
 _MAX_RESPONSE_BYTES = 64 * 1024
 _MAX_MESSAGE_CHARS = 200
@@ -31,11 +32,6 @@ class JwtSource(Protocol):
     def jwt_svid(self, audience: str) -> str:
         """A JWT-SVID for ``audience``."""
         ...
-
-
-def injector_audience(trust_domain: str) -> str:
-    """The JWT-SVID audience (and SPIFFE ID) of the credential injector."""
-    return f"spiffe://{trust_domain}/service/credential-injector"
 
 
 class InjectorClient:
@@ -117,17 +113,11 @@ class InjectorClient:
 
 
 def _read_limited(response: httpx.Response) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _MAX_RESPONSE_BYTES:
-        raise CredentialError("credential injector answer too large")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > _MAX_RESPONSE_BYTES:
-            raise CredentialError("credential injector answer too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    declared = response.headers.get("content-length")
+    try:
+        return read_bounded(response.iter_bytes(), _MAX_RESPONSE_BYTES, declared)
+    except BodyTooLarge:
+        raise CredentialError("credential injector answer too large") from None
 
 
 def _safe_message(body: object) -> str:

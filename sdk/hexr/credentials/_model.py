@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 
 from hexr.errors import CredentialError
 
-__all__ = ["TIERS", "CacheKey", "Credential", "Lookup", "Tier"]
+__all__ = ["TIERS", "CacheKey", "Credential", "Lookup", "Tier", "injector_audience"]
 
 Tier = Literal["L1", "L2", "L3"]
 TIERS: tuple[Tier, ...] = ("L1", "L2", "L3")
@@ -111,3 +111,8 @@ class Lookup(NamedTuple):
 
     credential: Credential
     tier: Tier
+
+
+def injector_audience(trust_domain: str) -> str:
+    """The JWT-SVID audience (and SPIFFE ID) of the credential injector."""
+    return f"spiffe://{trust_domain}/service/credential-injector"

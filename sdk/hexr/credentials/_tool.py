@@ -53,10 +53,11 @@ def default_broker() -> CredentialBroker:
 
 
 def _build_default_broker() -> CredentialBroker:
-    from hexr._settings import check_bearer_url, resolve_endpoint
     from hexr.credentials._broker import CredentialBroker
-    from hexr.credentials._exchange import InjectorClient, injector_audience
+    from hexr.credentials._exchange import InjectorClient
+    from hexr.credentials._model import injector_audience
     from hexr.credentials._shared import SealedStore
+    from hexr.endpoints import check_bearer_url, resolve_endpoint
 
     url = resolve_endpoint(_env.HEXR_INJECTOR_URL)
     if not url:
@@ -118,6 +119,9 @@ async def ahexr_tool(
 ) -> Any:
     """Async twin of `hexr_tool`: a miss never blocks the event loop.
 
+    HTTP services give an `httpx.AsyncClient` whose auth awaits the cache on every request;
+    ``aws_*`` services give the same boto3 client as `hexr_tool` (boto3 is synchronous).
+
     Raises:
         ConfigError: bad service/region name, or no injector configured.
         PolicyDenied: policy does not grant this identity the credential.
@@ -126,7 +130,7 @@ async def ahexr_tool(
     """
     _check(service, region)
     with _ToolCall(service, region, broker) as call:
-        return call.build(await call.broker.alookup(service, region), client_kwargs)
+        return call.build(await call.broker.alookup(service, region), client_kwargs, aio=True)
 
 
 class _ToolCall:
@@ -152,10 +156,11 @@ class _ToolCall:
         self._span.set_attribute(ATTR_TENANT, self.broker.tenant)
         return self
 
-    def build(self, lookup: Lookup, client_kwargs: dict[str, Any]) -> Any:
+    def build(self, lookup: Lookup, client_kwargs: dict[str, Any], *, aio: bool = False) -> Any:
         """The client for ``lookup``'s credential; records which tier served it."""
         from hexr.credentials._clients import (
             aws_service_name,
+            build_async_httpx_client,
             build_boto3_client,
             build_httpx_client,
         )
@@ -166,8 +171,13 @@ class _ToolCall:
         def fetch() -> Credential:
             return broker.lookup(service, region).credential
 
+        async def afetch() -> Credential:
+            return (await broker.alookup(service, region)).credential
+
         if aws_service_name(service) is not None:
             client = build_boto3_client(service, region, lookup.credential, fetch, **client_kwargs)
+        elif aio:
+            client = build_async_httpx_client(lookup.credential, afetch, **client_kwargs)
         else:
             client = build_httpx_client(lookup.credential, fetch, **client_kwargs)
         self._status = "ok"

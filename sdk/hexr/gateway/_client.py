@@ -14,7 +14,11 @@ from opentelemetry.trace import Span, SpanKind
 
 from hexr.gateway import _base as b
 from hexr.gateway._telemetry import TRACER, capture_enabled, describe_call
-from hexr.telemetry import ATTR_SPIFFE_ID, SPAN_GATEWAY_CALL, record_error
+from hexr.telemetry import record_error
+from hexr.telemetry.names import (
+    ATTR_SPIFFE_ID,
+    SPAN_GATEWAY_CALL,
+)
 
 __all__ = ["AsyncGatewayClient", "GatewayClient", "IdentityProvider"]
 

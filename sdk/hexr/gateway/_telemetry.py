@@ -12,7 +12,11 @@ from opentelemetry.trace import Span
 
 from hexr import _env
 from hexr.logs import Redactor
-from hexr.telemetry import ATTR_GATEWAY_ARGUMENTS, ATTR_GATEWAY_TOOL_NAME, get_tracer
+from hexr.telemetry import get_tracer
+from hexr.telemetry.names import (
+    ATTR_GATEWAY_ARGUMENTS,
+    ATTR_GATEWAY_TOOL_NAME,
+)
 
 __all__ = ["TRACER", "capture_enabled", "describe_call"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hexr import _env
-from hexr._settings import resolve_endpoint
+from hexr.endpoints import resolve_endpoint
 from hexr.errors import IdentityError
 
 __all__ = ["resolve_socket"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from hexr.endpoints import DEFAULT_TRUST_DOMAIN
 from hexr.errors import IdentityError
 
 __all__ = ["DEFAULT_TRUST_DOMAIN", "SpiffeId"]
 
-DEFAULT_TRUST_DOMAIN = "hexr.local"
 
 _SCHEME = "spiffe://"
 _MAX_ID_LENGTH = 2048

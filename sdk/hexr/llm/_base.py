@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from time import perf_counter
 from typing import Any, Protocol
@@ -21,7 +20,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span
 
 from hexr import _env
-from hexr._agent import AgentInfo, current_agent
+from hexr.context import AgentInfo, current_agent
 from hexr.errors import LLMError
 from hexr.llm._hooks import (
     LLMCallInfo,
@@ -624,7 +623,9 @@ def _count(value: object) -> int | None:
 
 
 def _env_capture() -> bool:
-    return os.environ.get(_env.HEXR_CAPTURE_CONTENT, "").strip().lower() in ("1", "true", "yes")
+    from hexr.env import env_flag
+
+    return env_flag(_env.HEXR_CAPTURE_CONTENT)
 
 
 def _clip(messages: Sequence[Any]) -> str:
@@ -638,6 +639,6 @@ def _clip(messages: Sequence[Any]) -> str:
 
 def _scrub(text: str) -> str:
     """Captured content still never carries a credential shape into a trace."""
-    from hexr.logs._redact import scrub_text
+    from hexr.redact import scrub_text
 
     return scrub_text(text)

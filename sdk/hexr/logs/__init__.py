@@ -4,8 +4,8 @@ Call `configure_logging(component)` once per process; `@hexr_agent` does it for 
 """
 
 from hexr.logs._processors import STANDARD_FIELDS, add_trace_context
-from hexr.logs._redact import Redactor, is_secret_key, scrub_text
 from hexr.logs._setup import configure_logging, ensure_logging, get_logger, log_context
+from hexr.redact import Redactor, is_secret_key, scrub_text
 
 __all__ = [
     "STANDARD_FIELDS",

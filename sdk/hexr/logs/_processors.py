@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from hexr._agent import current_agent
+from hexr.context import current_agent
 
 __all__ = ["STANDARD_FIELDS", "StandardFields", "add_trace_context"]
 

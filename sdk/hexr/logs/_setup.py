@@ -18,7 +18,7 @@ from structlog.typing import Processor
 
 from hexr.config import LoggingConfig, ObservabilityConfig
 from hexr.logs._processors import StandardFields, add_trace_context
-from hexr.logs._redact import Redactor
+from hexr.redact import Redactor
 
 __all__ = ["configure_logging", "ensure_logging", "get_logger", "log_context"]
 

@@ -12,29 +12,9 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 
 from hexr._version import __version__
-from hexr.telemetry import _names as names  # span, metric and attribute names (public)
 from hexr.telemetry._config import TelemetrySettings
-from hexr.telemetry._names import (
-    ATTR_AGENT_NAME,
-    ATTR_ERROR_TYPE,
-    ATTR_GATEWAY_ARGUMENTS,
-    ATTR_GATEWAY_TOOL_NAME,
-    ATTR_GATEWAY_UPSTREAM_STATUS,
-    ATTR_SPIFFE_ID,
-    ATTR_TENANT,
-    METRIC_GATEWAY_CALL_DURATION,
-    METRIC_GATEWAY_CALL_ERRORS,
-    METRIC_GATEWAY_CALLS,
-    METRIC_GATEWAY_DENIALS,
-    METRIC_GATEWAY_RATE_LIMITED,
-    METRIC_GATEWAY_TOOLS,
-    SCOPE,
-    SPAN_GATEWAY_CALL,
-    STAGE_CREDENTIAL,
-    STAGE_POLICY,
-    STAGE_SERIALIZATION,
-    STAGE_UPSTREAM,
-)
+from hexr.telemetry._exceptions import record_error, scrubbed_span
+from hexr.telemetry._names import SCOPE
 
 if TYPE_CHECKING:
     from hexr.telemetry._cost import CostRecorder, PriceTable, cost_recorder
@@ -44,24 +24,6 @@ if TYPE_CHECKING:
     from hexr.telemetry._stages import StageRecorder, stage_recorder
 
 __all__ = [
-    "ATTR_AGENT_NAME",
-    "ATTR_ERROR_TYPE",
-    "ATTR_GATEWAY_ARGUMENTS",
-    "ATTR_GATEWAY_TOOL_NAME",
-    "ATTR_GATEWAY_UPSTREAM_STATUS",
-    "ATTR_SPIFFE_ID",
-    "ATTR_TENANT",
-    "METRIC_GATEWAY_CALLS",
-    "METRIC_GATEWAY_CALL_DURATION",
-    "METRIC_GATEWAY_CALL_ERRORS",
-    "METRIC_GATEWAY_DENIALS",
-    "METRIC_GATEWAY_RATE_LIMITED",
-    "METRIC_GATEWAY_TOOLS",
-    "SPAN_GATEWAY_CALL",
-    "STAGE_CREDENTIAL",
-    "STAGE_POLICY",
-    "STAGE_SERIALIZATION",
-    "STAGE_UPSTREAM",
     "AsgiMetricsGuard",
     "CostRecorder",
     "MetricsGuard",
@@ -74,7 +36,7 @@ __all__ = [
     "get_meter",
     "get_tracer",
     "record_error",
-    "names",
+    "scrubbed_span",
     "setup",
     "stage_recorder",
     "wsgi_middleware",

@@ -24,18 +24,16 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_OTLP_ENDPOINT", "TelemetrySettings", "TracesExporter", "WsgiApp"]
 
-DEFAULT_OTLP_ENDPOINT = "http://127.0.0.1:4317"
+DEFAULT_OTLP_ENDPOINT = "http://localhost:4317"
 """The local collector's OTLP/gRPC address (`hexr dev up` runs it there)."""
 
 TracesExporter = Literal["otlp", "otlp-grpc", "otlp-http", "console", "none"]
 WsgiApp = Callable[..., Any]
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-
-
 def _env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    return default if raw is None or not raw.strip() else raw.strip().lower() in _TRUE
+    from hexr.env import env_flag
+
+    return env_flag(name, default)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -123,12 +121,18 @@ class TelemetrySettings:
     ) -> TelemetrySettings:
         """Settings from ``OTEL_*`` / ``HEXR_*`` environment, the local platform, defaults."""
         # Deferred: endpoint discovery loads pydantic-settings, which `import hexr` avoids.
-        from hexr._settings import resolve_endpoint
+        from hexr.endpoints import resolve_endpoint
 
         exporter = (os.environ.get(_env.OTEL_TRACES_EXPORTER) or "otlp").strip().lower()
         if exporter not in ("otlp", "otlp-grpc", "otlp-http", "console", "none"):
             exporter = "otlp"
-        service = os.environ.get(_env.OTEL_SERVICE_NAME) or agent_name or "hexr-agent"
+        # HEXR_* over OTEL_*, as the configuration file's loader resolves it.
+        service = (
+            os.environ.get(_env.HEXR_SERVICE_NAME)
+            or os.environ.get(_env.OTEL_SERVICE_NAME)
+            or agent_name
+            or "hexr-agent"
+        )
         values: dict[str, Any] = {
             "service_name": service,
             "agent_name": agent_name,

@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
@@ -26,6 +25,7 @@ from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
 from hexr.telemetry._instruments import CounterCells
+from hexr.yamlfile import load_yaml, read_file
 
 __all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
@@ -108,14 +108,7 @@ def _clamp(tokens: int) -> int:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PRICE_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"prices_file: cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_PRICE_FILE_BYTES:
-        raise ConfigError(f"prices_file: {path} is larger than {MAX_PRICE_FILE_BYTES} bytes")
-    return data
+    return read_file(path, "prices_file", MAX_PRICE_FILE_BYTES)
 
 
 def _decimal(value: Any, where: str) -> Decimal:
@@ -132,10 +125,7 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def _parse(data: bytes, source: str) -> dict[str, ModelPrice]:
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError:
-        raise ConfigError(f"{source}: not valid YAML") from None
+    document = load_yaml(data, source)
     if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
         raise ConfigError(f"{source}: needs a 'models' mapping")
     currency = document.get("currency", "USD")

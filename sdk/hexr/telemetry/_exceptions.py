@@ -28,7 +28,7 @@ def record_error(span: Span, error: BaseException, *, keep_status: bool = False)
     if not span.is_recording():
         return
     # Imported on the error path only: `import hexr` stays free of the logging stack.
-    from hexr.logs._redact import scrub_text, scrub_traceback
+    from hexr.redact import scrub_text, scrub_traceback
 
     name = type(error).__qualname__
     try:

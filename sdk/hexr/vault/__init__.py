@@ -3,10 +3,12 @@
 The client logs in with the agent's JWT-SVID (no token in code or env), and every path is
 relative to the agent's tenant. Tenant isolation is enforced by the vault server's ACL
 policies (provisioned by ``hexr_vault``); the checks here only reject malformed paths
-early. Values come back as `Secret`, whose ``repr`` never shows them.
+early. Values come back as `Secret`, whose ``repr`` never shows them. `AsyncVaultClient`
+is the async twin of `VaultClient` (same token logic, httpx I/O).
 """
 
 from hexr.errors import PolicyDenied, VaultError, VaultPathError
+from hexr.vault._aclient import AsyncVaultClient
 from hexr.vault._client import IdentityProvider, VaultClient
 from hexr.vault._config import VaultConfig
 from hexr.vault._default import (
@@ -23,6 +25,7 @@ from hexr.vault._layout import GATEWAY_SERVICE, UPSTREAMS_PREFIX, VaultLayout
 from hexr.vault._secret import Secret
 
 __all__ = [
+    "AsyncVaultClient",
     "GATEWAY_SERVICE",
     "UPSTREAMS_PREFIX",
     "IdentityProvider",

@@ -8,15 +8,11 @@ is retried once after a fresh login; a refusal with a valid token is a `PolicyDe
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import hvac
 import hvac.exceptions
@@ -25,12 +21,19 @@ from hexr.errors import PolicyDenied, VaultError
 from hexr.telemetry._exceptions import scrubbed_span
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_VAULT_GET
 from hexr.vault import _telemetry as tel
-from hexr.vault._config import VaultConfig
+from hexr.vault._base import (
+    MAX_CIPHERTEXT_CHARS,
+    MAX_PLAINTEXT_BYTES,
+    IdentityProvider,
+    VaultBase,
+    check_ciphertext,
+    plaintext_of,
+    transit_context,
+    transit_plaintext,
+)
 from hexr.vault._errors import (
     SecretNotFound,
     display_addr,
-    error_reason,
-    login_refused,
     translate_errors,
 )
 from hexr.vault._layout import (
@@ -42,53 +45,25 @@ from hexr.vault._layout import (
 )
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
+from hexr.vault._token import Token as _Token
+from hexr.vault._token import login_refusal, login_role
 
-__all__ = ["IdentityProvider", "VaultClient", "checked_value", "secret_from_response"]
+__all__ = [
+    "MAX_CIPHERTEXT_CHARS",
+    "MAX_PLAINTEXT_BYTES",
+    "IdentityProvider",
+    "VaultClient",
+    "checked_value",
+    "secret_from_response",
+]
 
 MAX_VALUE_BYTES = 256 * 1024
 MAX_FIELDS = 128
-MAX_PLAINTEXT_BYTES = 1024 * 1024
-MAX_CIPHERTEXT_CHARS = 2 * MAX_PLAINTEXT_BYTES
-_REFRESH_FRACTION = 0.75
-_MIN_LEASE_S = 2.0
 
 T = TypeVar("T")
 
 
-class IdentityProvider(Protocol):
-    """What the client needs from the workload identity (`hexr.identity` sources fit)."""
-
-    @property
-    def spiffe_id(self) -> object:
-        """The workload's SPIFFE ID; ``str()`` gives the URI."""
-
-    def jwt_svid(self, audience: str) -> str:
-        """A JWT-SVID for ``audience``."""
-
-
-@dataclass
-class _Token:
-    # repr=False: error reporters that capture frame locals must never print the token.
-    value: str = field(repr=False)
-    renewable: bool
-    refresh_at: float
-    expires_at: float
-
-
-def _lease_times(lease: float, now: float) -> tuple[float, float]:
-    if lease <= 0:  # no expiry (e.g. a root token)
-        return float("inf"), float("inf")
-    return now + lease * _REFRESH_FRACTION, now + lease
-
-
-def _default_identity() -> IdentityProvider:
-    from hexr import identity  # deferred: identity pulls in grpc
-
-    source: IdentityProvider = identity.default_source()
-    return source
-
-
-class VaultClient:
+class VaultClient(VaultBase):
     """Secrets of the calling workload's tenant in a Vault-API server (OpenBao, Vault).
 
     Thread-safe. Paths are relative to the tenant (``shared/db``, ``agents/<me>/notes``);
@@ -105,13 +80,11 @@ class VaultClient:
         timeout: float | None = None,
         verify: bool | str | None = None,
     ) -> None:
-        self._config = VaultConfig.resolve(addr, audience, timeout, verify)
-        self._layout = layout or VaultLayout()
-        self._identity_arg = identity
-        self._identity: IdentityProvider | None = None
-        self._workload: WorkloadName | None = None
+        super().__init__(
+            addr, identity=identity, audience=audience, layout=layout, timeout=timeout,
+            verify=verify,
+        )
         self._lock = threading.Lock()
-        self._token: _Token | None = None
         # token="" keeps hvac from picking up VAULT_TOKEN or ~/.vault-token: never static.
         self._hvac = hvac.Client(
             url=self._config.addr,
@@ -120,40 +93,20 @@ class VaultClient:
             verify=self._config.verify,
         )
 
-    # --- identity -----------------------------------------------------------------------
-
-    def _whoami(self) -> tuple[IdentityProvider, WorkloadName]:
-        if self._identity is None or self._workload is None:
-            identity = self._identity_arg or _default_identity()
-            self._workload = parse_workload(str(identity.spiffe_id))
-            self._identity = identity
-        return self._identity, self._workload
-
-    @property
-    def spiffe_id(self) -> str:
-        """The SPIFFE ID this client authenticates as."""
-        return self._whoami()[1].spiffe_id
-
-    @property
-    def tenant(self) -> str:
-        """The caller's tenant; every path is relative to it.
-
-        Raises:
-            VaultError: the workload is a service, which has no tenant of its own.
-        """
-        tenant = self._whoami()[1].tenant
-        if tenant is None:
-            raise VaultError("a service identity has no tenant; use read_credential()")
-        return tenant
-
     # --- token lifecycle ----------------------------------------------------------------
+
+    @property
+    def _token(self) -> _Token | None:
+        # The shared state's token, under the name the client's tests inspect and set.
+        return self._tokens.token
+
+    @_token.setter
+    def _token(self, token: _Token | None) -> None:
+        self._tokens.token = token
 
     def _login(self) -> None:
         identity, workload = self._whoami()
-        if workload.tenant is not None and workload.agent is not None:
-            role = self._layout.agent_role(workload.tenant, workload.agent)
-        else:
-            role = self._layout.service_role(workload.service or "")
+        role = login_role(self._layout, workload)
         svid = identity.jwt_svid(self._config.audience)
         try:
             with translate_errors("login", self._config.addr):
@@ -164,45 +117,24 @@ class VaultClient:
             cause = exc.__cause__
             if isinstance(cause, hvac.exceptions.InvalidRequest):
                 reason = ", ".join(str(e) for e in (cause.errors or []))[:200]
-                if "could not be found" in reason:
-                    raise login_refused(
-                        f"{workload.spiffe_id} is not enrolled in the vault (role {role} is"
-                        " missing; an operator runs `hexr vault enroll`)"
-                    ) from None
-                raise login_refused(
-                    f"vault refused the JWT-SVID of {workload.spiffe_id}: {reason}"
-                ) from None
+                raise login_refusal(workload, role, reason) from None
             raise
-        auth = response["auth"]
-        now = time.monotonic()
-        refresh_at, expires_at = _lease_times(float(auth.get("lease_duration") or 0), now)
-        self._token = _Token(auth["client_token"], bool(auth.get("renewable")), refresh_at,
-                             expires_at)
-        self._hvac.token = self._token.value
+        self._hvac.token = self._tokens.logged_in(response, time.monotonic())
 
-    def _renew(self, token: _Token) -> bool:
+    def _renew(self) -> bool:
         try:
             with translate_errors("renew", self._config.addr):
                 response = self._hvac.auth.token.renew_self()
         except VaultError:
             return False
-        lease = float(response["auth"].get("lease_duration") or 0)
-        if lease < _MIN_LEASE_S:  # at its max TTL: a fresh login is due
-            return False
-        token.refresh_at, token.expires_at = _lease_times(lease, time.monotonic())
-        return True
+        return self._tokens.renewed(response, time.monotonic())
 
     def _ensure_token(self) -> None:
         with self._lock:
-            token = self._token
-            now = time.monotonic()
-            if token is not None and now < token.refresh_at:
+            due = self._tokens.due(time.monotonic())
+            if due == "fresh" or (due == "renew" and self._renew()):
                 return
-            if token is not None and token.renewable and now < token.expires_at and (
-                self._renew(token)
-            ):
-                return
-            self._token = None
+            self._tokens.clear()
             self._login()
 
     def _token_still_valid(self) -> bool:
@@ -215,8 +147,7 @@ class VaultClient:
 
     def _invalidate(self, stale: str) -> None:
         with self._lock:
-            if self._token is not None and self._token.value == stale:
-                self._token = None
+            self._tokens.invalidate(stale)
 
     def _call(self, op: str, request: Callable[[], T]) -> T:
         self._ensure_token()
@@ -238,29 +169,9 @@ class VaultClient:
     def invalidate_token(self) -> None:
         """Forget the cached vault token; the next call logs in again."""
         with self._lock:
-            self._token = None
-
-    # --- instrumentation ----------------------------------------------------------------
-
-    @contextmanager
-    def _measure(self, op: str) -> Iterator[None]:
-        start = time.perf_counter()
-        status = "ok"
-        try:
-            yield
-        except BaseException as exc:
-            status = "error"
-            tel.ERRORS.add(1, {"op": op, "reason": error_reason(exc)})
-            raise
-        finally:
-            attrs = {"op": op, "status": status}
-            tel.OPERATIONS.add(1, attrs)
-            tel.DURATION.record(time.perf_counter() - start, attrs)
+            self._tokens.clear()
 
     # --- operations ---------------------------------------------------------------------
-
-    def _kv_path(self, tenant: str, relative: str) -> str:
-        return f"{self._layout.tenant_root(tenant)}/{relative}"
 
     def get(self, path: str) -> Secret:
         """The latest version of the secret at tenant-relative ``path``.
@@ -348,15 +259,13 @@ class VaultClient:
         """
         with self._measure("encrypt"):
             tenant = self.tenant
-            raw = plaintext.encode() if isinstance(plaintext, str) else bytes(plaintext)
-            if len(raw) > MAX_PLAINTEXT_BYTES:
-                raise VaultError(f"plaintext is larger than {MAX_PLAINTEXT_BYTES} bytes")
-            extra = {"context": base64.b64encode(context).decode()} if context else {}
+            encoded = transit_plaintext(plaintext)
+            extra = transit_context(context)
             response = self._call(
                 "encrypt",
                 lambda: self._hvac.secrets.transit.encrypt_data(
                     self._layout.transit_key(tenant),
-                    plaintext=base64.b64encode(raw).decode(),
+                    plaintext=encoded,
                     mount_point=self._layout.transit_mount,
                     **extra,
                 ),
@@ -372,13 +281,8 @@ class VaultClient:
         """
         with self._measure("decrypt"):
             tenant = self.tenant
-            if (
-                not isinstance(ciphertext, str)
-                or not ciphertext.startswith("vault:v")
-                or len(ciphertext) > MAX_CIPHERTEXT_CHARS
-            ):
-                raise VaultError("ciphertext is not a bounded 'vault:v<n>:...' string")
-            extra = {"context": base64.b64encode(context).decode()} if context else {}
+            check_ciphertext(ciphertext)
+            extra = transit_context(context)
             response = self._call(
                 "decrypt",
                 lambda: self._hvac.secrets.transit.decrypt_data(
@@ -388,10 +292,7 @@ class VaultClient:
                     **extra,
                 ),
             )
-            try:
-                return base64.b64decode(response["data"]["plaintext"], validate=True)
-            except (KeyError, TypeError, binascii.Error):
-                raise VaultError("vault decrypt returned a malformed plaintext") from None
+            return plaintext_of(response)
 
     def read_credential(self, tenant: str, name: str) -> Secret:
         """A provider credential ``tenants/<tenant>/credentials/<name>`` (injector use).

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from hexr import _env
-from hexr._settings import check_bearer_url, resolve_endpoint
+from hexr.endpoints import check_bearer_url, resolve_endpoint
 from hexr.errors import ConfigError
 from hexr.vault._layout import DEFAULT_AUDIENCE
 

@@ -6,7 +6,7 @@ import os
 import shlex
 from collections.abc import Sequence
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok, package_binary
 
 __all__ = ["DEFAULT_COLLECTOR_EXPORTER_ARGS", "collector_spec"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform._prometheus import prepare_alertmanager, prometheus_preparer
 from hexr_platform.component import ComponentSpec, http_ok, system_binary
 

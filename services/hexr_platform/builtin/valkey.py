@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentSpec, package_binary, valkey_ping
 
 __all__ = ["valkey_spec"]

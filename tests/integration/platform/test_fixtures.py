@@ -138,7 +138,7 @@ def test_first_start_moves_off_a_port_taken_meanwhile(tmp_path: Path) -> None:
 
 
 def test_local_platform_publishes_every_endpoint(local_platform: Platform) -> None:
-    from hexr._settings import published_env
+    from hexr.endpoints import published_env
 
     env = published_env(local_platform.home)
     assert valkey.Valkey.from_url(env["HEXR_VALKEY_URL"]).ping()

@@ -18,7 +18,7 @@ import pytest
 import valkey
 
 from hexr import _env
-from hexr._settings import platform_file, published_env
+from hexr.endpoints import platform_file, published_env
 from hexr_platform import (
     ComponentSpec,
     ComponentState,

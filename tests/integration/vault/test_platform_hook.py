@@ -12,7 +12,7 @@ import hvac
 import pytest
 
 from hexr import _env
-from hexr._settings import platform_file
+from hexr.endpoints import platform_file
 from hexr.identity import IdentitySource, SpiffeId
 from hexr.vault import VaultClient
 from hexr_identity import registration_socket_path, workload_socket_path

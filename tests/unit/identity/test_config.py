@@ -40,3 +40,20 @@ def test_defaults_and_bounds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         IdentitySettings(x509_ttl=100, ca_ttl=150)
     with pytest.raises(ValidationError):
         IdentitySettings(jwt_ttl=0)
+
+
+def test_the_identity_section_of_the_config_file_is_read_below_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "hexr.yaml"
+    config.write_text("identity:\n  jwt_ttl: 60\n  http_port: 9100\n  trust_domain: file.example\n")
+    monkeypatch.setenv(_env.HEXR_HOME, str(tmp_path))
+    monkeypatch.setenv(_env.HEXR_CONFIG, str(config))
+    monkeypatch.delenv(_env.HEXR_TRUST_DOMAIN, raising=False)
+    monkeypatch.setenv(_env.HEXR_IDENTITY_HTTP_PORT, "9200")  # env wins over the file
+    s = IdentitySettings()
+    assert (s.jwt_ttl, s.http_port, s.trust_domain) == (60, 9200, "file.example")
+    assert IdentitySettings(jwt_ttl=30).jwt_ttl == 30  # a CLI flag wins over both
+    config.write_text("identity:\n  jwt_ttl: -1\n")
+    with pytest.raises(ValidationError, match="jwt_ttl"):
+        IdentitySettings()

@@ -77,3 +77,31 @@ def test_user_config_is_used_untouched(tmp_path: Path, monkeypatch: pytest.Monke
     assert argv[argv.index("--config") + 1] == str(mine)
     assert mine.read_text() == "issuer: http://x\n"
     assert not (ctx.data_dir / "injector.yaml").exists()
+
+
+def test_a_users_section_needs_only_grants_and_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hexr_injector._config import load_config
+
+    config = tmp_path / "hexr.yaml"
+    config.write_text(
+        "injector:\n"
+        "  grants: [{tenant: acme, services: [aws_s3]}]\n"
+        "  services: {aws_s3: {provider: aws_sts, role_arn: 'arn:aws:iam::1:role/r'}}\n"
+    )
+    monkeypatch.delenv(_env.HEXR_INJECTOR_CONFIG, raising=False)
+    monkeypatch.setenv(_env.HEXR_CONFIG, str(config))
+    ctx = contexts(tmp_path)
+    spec = injector_spec()
+    assert spec.prepare is not None
+    spec.prepare(ctx)
+    generated = ctx.data_dir / "injector.yaml"
+    argv = spec.argv(ctx, "/usr/bin/python3")
+    assert argv[argv.index("--config") + 1] == str(generated)
+    loaded = load_config(generated)
+    # The platform's random ports come from the platform, the rest from the user's section.
+    assert loaded.issuer == "http://127.0.0.1:41001"
+    assert loaded.vault_addr == "http://127.0.0.1:41002"
+    assert [g.tenant for g in loaded.grants] == ["acme"]
+    assert set(loaded.services) == {"aws_s3"}

@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from hexr.logs import Redactor, is_secret_key, scrub_text
-from hexr.logs._redact import CONTENT_PLACEHOLDER, MAX_ITEMS, MAX_STRING, REDACTED
+from hexr.redact import CONTENT_PLACEHOLDER, MAX_ITEMS, MAX_STRING, REDACTED
 
 
 @pytest.mark.parametrize(

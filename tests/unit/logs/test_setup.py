@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from hexr.config import ObservabilityConfig
 from hexr.logs import configure_logging, get_logger, log_context
-from hexr.logs._redact import CONTENT_PLACEHOLDER, REDACTED
+from hexr.redact import CONTENT_PLACEHOLDER, REDACTED
 
 
 @pytest.fixture(autouse=True)

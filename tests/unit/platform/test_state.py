@@ -3,7 +3,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from hexr._settings import platform_file, published_env
+from hexr.endpoints import platform_file, published_env
 from hexr_platform._state import ComponentRecord, PlatformState, remove_state
 
 

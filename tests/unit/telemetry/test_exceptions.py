@@ -6,7 +6,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from hexr.logs._redact import MAX_STRING
+from hexr.redact import MAX_STRING
 from hexr.telemetry._exceptions import record_error, scrubbed_span
 
 

@@ -1,4 +1,4 @@
-"""Process settings and endpoint discovery.
+"""Where the platform is: endpoint discovery, the state directory, the trust-domain default.
 
 Resolution order for every value: explicit argument, then environment (``HEXR_*``,
 ``SPIFFE_ENDPOINT_SOCKET``, ``OTEL_*``), then what a running local platform published in
@@ -23,6 +23,7 @@ from hexr.errors import ConfigError
 __all__ = [
     "DEFAULT_TRUST_DOMAIN",
     "check_bearer_url",
+    "configured_trust_domain",
     "default_home",
     "platform_file",
     "published_env",
@@ -30,6 +31,12 @@ __all__ = [
 ]
 
 DEFAULT_TRUST_DOMAIN = "hexr.local"
+"""The SPIFFE trust domain when ``HEXR_TRUST_DOMAIN`` is unset (the only place it is written)."""
+
+
+def configured_trust_domain() -> str:
+    """``$HEXR_TRUST_DOMAIN``, or `DEFAULT_TRUST_DOMAIN`."""
+    return os.environ.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN
 
 
 def default_home() -> Path:

@@ -15,7 +15,14 @@ import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["CONTENT_PLACEHOLDER", "REDACTED", "Redactor", "scrub_text", "scrub_traceback"]
+__all__ = [
+    "CONTENT_PLACEHOLDER",
+    "REDACTED",
+    "Redactor",
+    "is_secret_key",
+    "scrub_text",
+    "scrub_traceback",
+]
 
 REDACTED = "[REDACTED]"
 CONTENT_PLACEHOLDER = "[content not captured]"
