@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hexr import _env
+from hexr import env as _env
 from hexr.errors import HexrError
 
 app = typer.Typer(name="gateway", help="Gateway tools and specs.", no_args_is_help=True)

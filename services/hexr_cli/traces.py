@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from hexr import _env
-from hexr._settings import resolve_endpoint
+from hexr import env as _env
+from hexr.endpoints import resolve_endpoint
 
 app = typer.Typer(
     name="traces",

@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from hexr import _env
+from hexr import env as _env
 from hexr.errors import HexrError
 from hexr.logs import configure_logging
 from hexr_gateway._config import GatewaySettings, load_config

@@ -22,7 +22,7 @@ from mcp.shared.exceptions import McpError
 from opentelemetry import propagate
 from starlette.types import Receive, Scope, Send
 
-from hexr._version import __version__
+from hexr import __version__
 from hexr_gateway._auth import Caller
 from hexr_gateway._service import GatewayService
 from hexr_gateway.errors import GatewayError, error_response, jsonrpc_code

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import (
     ComponentContext,
     ComponentSpec,

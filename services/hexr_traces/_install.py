@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from hexr import _env
+from hexr import env as _env
 
 __all__ = ["PHOENIX_VERSION", "install_phoenix", "phoenix_executable", "venv_dir"]
 

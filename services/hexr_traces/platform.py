@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentContext, ComponentSpec, http_ok
 
 __all__ = ["PROJECT", "trace_store_spec"]

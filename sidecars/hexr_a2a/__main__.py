@@ -22,7 +22,7 @@ from typing import Any
 import uvicorn
 import yaml
 
-from hexr import _env
+from hexr import env as _env
 from hexr.a2a import RegistryEntry, declaration_of
 from hexr.errors import ConfigError, HexrError
 from hexr.identity import authorize_trust_domain, default_source

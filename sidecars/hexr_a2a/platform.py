@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hexr import _env
+from hexr import env as _env
 from hexr_platform.component import ComponentContext, ComponentSpec, tcp_ok, workload_argv
 
 __all__ = ["a2a_spec", "sidecar_argv", "sidecar_spiffe_id"]

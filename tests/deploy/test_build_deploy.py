@@ -21,7 +21,7 @@ runner = CliRunner()
 
 
 def test_cli_default_trust_domain_is_the_sdks():
-    from hexr._settings import DEFAULT_TRUST_DOMAIN
+    from hexr.endpoints import DEFAULT_TRUST_DOMAIN
     from hexr_cli import deploy
 
     assert deploy.DEFAULT_TRUST_DOMAIN == DEFAULT_TRUST_DOMAIN

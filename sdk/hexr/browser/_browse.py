@@ -23,7 +23,7 @@ import yaml
 from pydantic import ValidationError
 
 from hexr import _env
-from hexr._agent import current_agent
+from hexr.context import current_agent
 from hexr.browser._actions import (
     Action,
     Click,

@@ -78,7 +78,7 @@ def resolve_url(url: str | None) -> str:
     Raises:
         ConfigError: no gateway URL is known, or it would send the token in the clear.
     """
-    from hexr._settings import check_bearer_url, resolve_endpoint
+    from hexr.endpoints import check_bearer_url, resolve_endpoint
 
     url = url or resolve_endpoint(_env.HEXR_GATEWAY_URL)
     if not url:

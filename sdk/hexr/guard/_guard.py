@@ -17,7 +17,7 @@ from typing import Any
 
 from opentelemetry.trace import StatusCode
 
-from hexr._agent import current_agent
+from hexr.context import current_agent
 from hexr.errors import GuardBlocked
 from hexr.guard._pipeline import Pipeline, Verdict
 from hexr.guard._policy import GuardPolicy, default_policy, load_policy, policy_path_for

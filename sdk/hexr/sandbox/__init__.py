@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from time import perf_counter
 
-from hexr._agent import current_agent
+from hexr.context import current_agent
 from hexr.errors import SandboxError
 from hexr.sandbox._exec import SandboxResult, run_sandboxed
 from hexr.telemetry import _names as n

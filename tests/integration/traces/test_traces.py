@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from hexr import _env
-from hexr._settings import published_env
+from hexr.endpoints import published_env
 from hexr_platform import ComponentState, Platform
 from hexr_traces import phoenix_executable, venv_dir
 
