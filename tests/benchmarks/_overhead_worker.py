@@ -346,7 +346,9 @@ def main() -> None:
         "span_names": sorted(exporter.names),
     }
     if TIMELINE is not None:
-        out["timeline"] = {"llm": TIMELINE.tail_report(llm), "decorated": TIMELINE.tail_report(deco)}
+        out["timeline"] = {
+            "llm": TIMELINE.tail_report(llm), "decorated": TIMELINE.tail_report(deco)
+        }
     print(json.dumps(out))
 
 

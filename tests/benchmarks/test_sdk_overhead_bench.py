@@ -9,9 +9,9 @@ OpenLLMetry (``traceloop``) and ``openlit``. All export to the same discarding e
 behind a batch processor, record metrics in memory, capture no content.
 
 Every ratio is computed per round (both sides measured in that round) and printed as its
-spread over rounds, min–median–max, so a figure is never one lucky run:
+spread over rounds, min-median-max, so a figure is never one lucky run:
 
-- added p50: (mode p50 − baseline p50), hexr / cheaper peer (aim ≤ 0.33);
+- added p50: (mode p50 - baseline p50), hexr / cheaper peer (aim ≤ 0.33);
 - p99: hexr p99 / cheaper peer's p99 (aim ≤ 1.0);
 - decorated call: hexr p50 / bare OTel span p50 (aim ≤ 1.1).
 
@@ -100,7 +100,7 @@ def _run(python: str, mode: str, target: str, n_llm: int, n_deco: int) -> dict[s
 def _spread(values: list[float]) -> str:
     if not values:
         return "n/a"
-    return f"{min(values):.2f}–{statistics.median(values):.2f}–{max(values):.2f}"
+    return f"{min(values):.2f}-{statistics.median(values):.2f}-{max(values):.2f}"
 
 
 def _added(r: Round, mode: str, key: str) -> float:
@@ -117,7 +117,7 @@ def _table(title: str, rounds: list[Round], key: str, modes: tuple[str, ...]) ->
         p99 = statistics.median(r[mode][key]["p99_us"] for r in rounds)
         delta = statistics.median(_added(r, mode, key) for r in rounds)
         lines.append(f"{mode:<10} {p50:>9.1f} {p99:>9.1f} {delta:>9.1f}")
-    lines.append("ratios per round, min–median–max:")
+    lines.append("ratios per round, min-median-max:")
     peers = [p for p in PEERS if p in modes]
     if "hexr" in modes and peers:
         added_ratio, p99_ratio = [], []
@@ -148,7 +148,8 @@ def _table(title: str, rounds: list[Round], key: str, modes: tuple[str, ...]) ->
     if "timeline" in rounds[0].get("hexr", {}):
         for mode in modes:
             if mode != "baseline" or key == "llm":
-                lines.append(f"  tail timeline {mode}: {json.dumps(rounds[-1][mode]['timeline'][key])}")
+                timeline = json.dumps(rounds[-1][mode]["timeline"][key])
+                lines.append(f"  tail timeline {mode}: {timeline}")
     return "\n".join(lines)
 
 

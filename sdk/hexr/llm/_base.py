@@ -411,13 +411,13 @@ class LLMCall:
         if not isinstance(result.response_model, str):
             result.response_model = None
         inst = tel.inst
-        labels.calls.add(1)
+        labels.calls.inc()
         inst.llm_call_duration.record(elapsed, labels.base)
         if error is None:
             inst.genai_operation_duration.record(elapsed, labels.duration)
         else:
             error_type = type(error).__qualname__
-            labels.errors(error_type).add(1)
+            labels.errors(error_type).inc()
             inst.genai_operation_duration.record(
                 elapsed, {**labels.duration, n.ATTR_ERROR_TYPE: error_type}
             )

@@ -239,7 +239,7 @@ class CostRecorder:
         labels = attributes or {}
         recording = span is not None and span.is_recording()
         if cost is None:
-            self._unpriced.cell(labels).add(1)
+            self._unpriced.cell(labels).inc()
             if recording:
                 span.set_attribute(n.ATTR_LLM_UNPRICED, True)  # type: ignore[union-attr]
             return None

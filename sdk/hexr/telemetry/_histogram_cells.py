@@ -4,9 +4,9 @@ The OpenTelemetry SDK's ``Histogram.record`` costs ~15 µs, almost all of it cle
 hashing the attributes of every single measurement. Deferring that to a worker thread
 only moves the cost: the worker then holds the GIL while a caller's response is waiting,
 which is the p99 of an LLM call. A `HistogramCell` instead aggregates one label set's
-records as the SDK would (bucket counts by the same boundaries, sum, min, max), for a
-lock, a bisect and four additions (~1 µs), and `flush_cells` adds the totals to the SDK's
-own aggregation objects when a reader collects, so every exporter sees exactly what
+records as the SDK would (bucket counts by the same boundaries, sum, min, max) for an
+append on the caller's path (values are folded into buckets in batches), and
+`flush_cells` adds the totals to the SDK's own aggregation objects when a reader collects, so every exporter sees exactly what
 ``record`` would have produced (except exemplars, which the merged records do not carry).
 
 The SDK's aggregation objects are internals. They are located by their public shape
@@ -23,6 +23,7 @@ import math
 import threading
 import weakref
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,16 +33,25 @@ _REQUIRED = ("_lock", "_value", "_sum", "_min", "_max", "_boundaries", "_attribu
 _KIND = "_ExplicitBucketHistogramAggregation"
 
 
+_FOLD_AT = 512
+"""Pending records that make the recording thread fold them into the buckets (~0.2 ms)."""
+
+
 class HistogramCell:
-    """One label set's histogram records since the last collection."""
+    """One label set's histogram records since the last collection.
+
+    ``add`` is a lock-free append (one atomic C call); the values are folded into bucket
+    counts, sum, min and max when `_FOLD_AT` are pending and at every flush.
+    """
 
     __slots__ = ("__weakref__", "_aggregations", "_bounds", "_count", "_lock", "_max",
-                 "_min", "_sum", "_value")
+                 "_min", "_pending", "_sum", "_value")
 
     def __init__(self, aggregations: list[Any], bounds: tuple[float, ...]) -> None:
         self._aggregations = aggregations
         self._bounds = bounds
         self._lock = threading.Lock()
+        self._pending: deque[float] = deque()
         self._value = [0] * (len(bounds) + 1)
         self._count = 0
         self._sum = 0.0
@@ -50,19 +60,30 @@ class HistogramCell:
         _cells.add(self)
 
     def add(self, amount: float) -> None:
-        """Aggregate one record (the caller's whole cost)."""
-        index = bisect_left(self._bounds, amount)
+        """Record one value (the caller's whole cost, but for one fold per `_FOLD_AT`)."""
+        pending = self._pending
+        pending.append(amount)
+        if len(pending) >= _FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> None:
         with self._lock:
-            self._value[index] += 1
-            self._count += 1
-            self._sum += amount
-            if amount < self._min:
-                self._min = amount
-            if amount > self._max:
-                self._max = amount
+            pop, bounds, value = self._pending.popleft, self._bounds, self._value
+            total, low, high, count = self._sum, self._min, self._max, self._count
+            for _ in range(len(self._pending)):
+                amount = pop()
+                value[bisect_left(bounds, amount)] += 1
+                count += 1
+                total += amount
+                if amount < low:
+                    low = amount
+                if amount > high:
+                    high = amount
+            self._sum, self._min, self._max, self._count = total, low, high, count
 
     def flush(self) -> None:
         """Add what was recorded since the last flush to the SDK's aggregations."""
+        self._fold()
         with self._lock:
             if not self._count:
                 return

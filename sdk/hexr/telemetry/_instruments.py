@@ -16,13 +16,14 @@ they are API proxies that start reporting once a MeterProvider is installed.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from opentelemetry import metrics
@@ -33,6 +34,7 @@ from hexr.telemetry import _names as n
 from hexr.telemetry._histogram_cells import HistogramCell, flush_cells, resolve
 
 __all__ = [
+    "BoundHistogram",
     "Cell",
     "CounterCells",
     "DeferredHistogram",
@@ -49,19 +51,40 @@ _MAX_CELLS = 2000
 
 
 class Cell:
-    """One label set's running total."""
+    """One label set's running total.
 
-    __slots__ = ("_lock", "attributes", "value")
+    ``inc`` (add 1, the common case) is lock-free: ``next()`` on an `itertools.count` is
+    one atomic C call; the ticks are folded into the total when it is read.
+    """
+
+    __slots__ = ("_downs", "_lock", "_ticks", "attributes", "value")
 
     def __init__(self, attributes: Mapping[str, str]) -> None:
         self.attributes = dict(attributes)
         self.value: float = 0
         self._lock = threading.Lock()
+        self._ticks = itertools.count()
+        self._downs = itertools.count()
 
     def add(self, amount: float) -> None:
         """Add ``amount`` (negative for up-down counters)."""
         with self._lock:
             self.value += amount
+
+    def inc(self) -> None:
+        """Add 1 without taking the lock."""
+        next(self._ticks)
+
+    def dec(self) -> None:
+        """Subtract 1 without taking the lock (up-down counters)."""
+        next(self._downs)
+
+    def total(self) -> float:
+        """The running total (``add`` amounts plus ``inc`` minus ``dec`` ticks)."""
+        with self._lock:
+            # A read advances both counts once, so the reads cancel out in the difference.
+            ticks = next(self._ticks) - next(self._downs)
+            return self.value + ticks
 
 
 class CounterCells:
@@ -70,10 +93,16 @@ class CounterCells:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cells: dict[tuple[tuple[str, str], ...], Cell] = {}
+        # id(attributes) -> (attributes, cell) for callers that reuse a label dict per call:
+        # the dict is kept, so its id cannot be reused by another one.
+        self._by_id: dict[int, tuple[Mapping[str, str], Cell]] = {}
         self._overflow = Cell({"otel.metric.overflow": "true"})
 
     def cell(self, attributes: Mapping[str, str]) -> Cell:
         """The cell for ``attributes``; callers keep it and call ``add`` on the hot path."""
+        entry = self._by_id.get(id(attributes))
+        if entry is not None and entry[0] is attributes:
+            return entry[1]
         key = tuple(sorted(attributes.items()))
         with self._lock:
             found = self._cells.get(key)
@@ -81,15 +110,19 @@ class CounterCells:
                 if len(self._cells) >= _MAX_CELLS:
                     return self._overflow
                 found = self._cells[key] = Cell(attributes)
+            if len(self._by_id) < _MAX_CELLS:
+                self._by_id[id(attributes)] = (attributes, found)
             return found
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         """Observable-instrument callback: the cumulative value of every cell."""
         with self._lock:
             cells = list(self._cells.values())
-        if self._overflow.value:
-            cells.append(self._overflow)
-        return [Observation(c.value, c.attributes) for c in cells]
+        overflow = self._overflow.total()
+        observations = [Observation(c.total(), c.attributes) for c in cells]
+        if overflow:
+            observations.append(Observation(overflow, self._overflow.attributes))
+        return observations
 
 
 class MeasurementQueue:
@@ -235,6 +268,15 @@ class DeferredHistogram:
             return
         self._record_new(amount, attributes)
 
+    def bind(self, attributes: Mapping[str, Any]) -> BoundHistogram:
+        """A recorder for one fixed label set (``attributes`` must not change)."""
+        return BoundHistogram(self, attributes)
+
+    def cell_of(self, attributes: Mapping[str, Any]) -> HistogramCell | None:
+        """The cell ``attributes`` (this very dict) records into, once it has one."""
+        entry = self._by_id.get(id(attributes))
+        return entry[1] if entry is not None and entry[0] is attributes else None
+
     def _record_new(self, amount: float, attributes: Mapping[str, Any]) -> None:
         try:
             key = frozenset(attributes.items())
@@ -261,6 +303,23 @@ class DeferredHistogram:
             cell.add(amount)
         else:
             self._queue.put(self._histogram, amount, attributes)
+
+
+class BoundHistogram:
+    """`DeferredHistogram.record` for one label set, reduced to the cell's ``add``."""
+
+    __slots__ = ("_attributes", "_histogram", "record")
+
+    def __init__(self, histogram: DeferredHistogram, attributes: Mapping[str, Any]) -> None:
+        self._histogram = histogram
+        self._attributes = attributes
+        self.record: Callable[[float], None] = self._first
+
+    def _first(self, amount: float) -> None:
+        self._histogram.record(amount, self._attributes)
+        cell = self._histogram.cell_of(self._attributes)
+        if cell is not None:
+            self.record = cell.add  # every later record: one append
 
 
 def _real(histogram: Histogram) -> bool:
