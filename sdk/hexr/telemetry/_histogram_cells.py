@@ -6,8 +6,9 @@ only moves the cost: the worker then holds the GIL while a caller's response is 
 which is the p99 of an LLM call. A `HistogramCell` instead aggregates one label set's
 records as the SDK would (bucket counts by the same boundaries, sum, min, max) for an
 append on the caller's path (values are folded into buckets in batches), and
-`flush_cells` adds the totals to the SDK's own aggregation objects when a reader collects, so every exporter sees exactly what
-``record`` would have produced (except exemplars, which the merged records do not carry).
+`flush_cells` adds the totals to the SDK's own aggregation objects when a reader
+collects, so every exporter sees exactly what ``record`` would have produced (except
+exemplars, which the merged records do not carry).
 
 The SDK's aggregation objects are internals. They are located by their public shape
 (attributes equal to the label set, a bucketed histogram of the same boundaries) after
