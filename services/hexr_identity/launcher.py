@@ -3,7 +3,9 @@
 ``exec`` keeps the pid and the process start time, so the entry registered for the launcher
 is exactly the workload's; nothing runs in between that the workload could influence.
 ``python -m hexr_identity.launcher --registration-socket S --workload-socket W
---spiffe-id ID -- COMMAND...`` is the same path as ``hexr dev run``.
+--spiffe-id ID -- COMMAND...`` is the same path as ``hexr dev run``; `launcher_argv` builds
+that command line and `spawn_workload` starts a child process through it (platform
+components, sidecars, the demo and the test fixtures all start workloads this way).
 """
 
 from __future__ import annotations
@@ -11,15 +13,60 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hexr import _env
 from hexr.identity import SpiffeId
 from hexr_identity.registration_client import register
 
-__all__ = ["exec_workload", "main"]
+__all__ = ["exec_workload", "launcher_argv", "main", "spawn_workload"]
+
+
+def launcher_argv(
+    spiffe_id: SpiffeId | str,
+    argv: Sequence[str],
+    *,
+    registration_socket: str,
+    workload_socket: str,
+) -> list[str]:
+    """The command line that runs ``argv`` as the registered workload ``spiffe_id``."""
+    return [
+        sys.executable, "-m", "hexr_identity.launcher",
+        "--registration-socket", registration_socket,
+        "--workload-socket", workload_socket,
+        "--spiffe-id", str(spiffe_id),
+        "--",
+        *argv,
+    ]
+
+
+def spawn_workload(
+    spiffe_id: SpiffeId | str,
+    argv: Sequence[str],
+    *,
+    registration_socket: str,
+    workload_socket: str,
+    env: Mapping[str, str] | None = None,
+    **popen: Any,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` as a child process attested as ``spiffe_id`` (see `launcher_argv`).
+
+    The launcher registers the child's own pid, so the identity is the kernel's word about
+    that process, never a claim the child makes. ``popen`` goes to `subprocess.Popen`.
+    """
+    return subprocess.Popen(  # noqa: S603 - the launcher with the caller's command
+        launcher_argv(
+            spiffe_id,
+            argv,
+            registration_socket=registration_socket,
+            workload_socket=workload_socket,
+        ),
+        env=dict(os.environ if env is None else env),
+        **popen,
+    )
 
 
 def exec_workload(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hexr import _env
 from hexr_platform._process import ProcessRef, spawn_detached
-from hexr_platform._spec import ComponentContext, ComponentSpec
+from hexr_platform.component import ComponentContext, ComponentSpec
 from hexr_platform.errors import ComponentStartError, NotInstalledError
 
 __all__ = ["RunningComponent", "log_tail", "start_component"]

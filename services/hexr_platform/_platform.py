@@ -13,11 +13,11 @@ from pathlib import Path
 
 from hexr._settings import default_home
 from hexr_platform._component import RunningComponent, log_tail, start_component
+from hexr_platform._discovery import components
 from hexr_platform._ports import allocate_ports, configured_ports
 from hexr_platform._prometheus import targets_dir, write_targets
-from hexr_platform._registry import COMPONENTS
-from hexr_platform._spec import ComponentContext, ComponentSpec
 from hexr_platform._state import ComponentRecord, PlatformState, locked, remove_state
+from hexr_platform.component import ComponentContext, ComponentSpec
 from hexr_platform.errors import PlatformError
 
 __all__ = ["ComponentState", "ComponentStatus", "Event", "Platform", "UpResult"]
@@ -88,7 +88,7 @@ class Platform:
 
     Args:
         home: State directory (default ``$HEXR_HOME`` or the user's data dir).
-        specs: Components (default: the registry).
+        specs: Components (default: every registered ``hexr.components`` entry point).
         ports: Fixed ports, ``name`` or ``name.role`` to port (default ``HEXR_DEV_PORTS``).
         on_event: Progress callback for ``up`` (called from worker threads).
     """
@@ -101,7 +101,7 @@ class Platform:
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.home = (home or default_home()).expanduser().resolve()
-        self.specs = list(COMPONENTS if specs is None else specs)
+        self.specs = list(components() if specs is None else specs)
         self._ports = dict(configured_ports() if ports is None else ports)
         self._on_event = on_event or (lambda _event: None)
         names = [spec.name for spec in self.specs]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from hexr_platform._spec import ComponentContext
+from hexr_platform.component import ComponentContext
 
 __all__ = [
     "prepare_alertmanager",

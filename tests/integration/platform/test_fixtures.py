@@ -122,7 +122,7 @@ def test_pushgateway_accepts_pushes(pushgateway_server: ComponentHandle) -> None
 
 
 def test_first_start_moves_off_a_port_taken_meanwhile(tmp_path: Path) -> None:
-    from hexr_platform import valkey_spec
+    from hexr_platform.builtin.valkey import valkey_spec
 
     handle = ComponentHandle(valkey_spec(), tmp_path, {})
     with socket.socket() as squatter:

@@ -20,21 +20,21 @@ import valkey
 from hexr import _env
 from hexr._settings import platform_file, published_env
 from hexr_platform import (
-    COMPONENTS,
     ComponentSpec,
     ComponentState,
     Platform,
     PlatformError,
     ProcessRef,
+    components,
     get_spec,
     http_ok,
-    openbao_root_token,
-    prometheus_spec,
     python_module,
 )
 from hexr_platform._state import PlatformState
+from hexr_platform.builtin.prometheus import prometheus_spec
+from hexr_vault import local_root_token
 
-ALL = [spec.name for spec in COMPONENTS]
+ALL = [spec.name for spec in components()]
 
 
 def _group_members(leader: ProcessRef) -> list[int]:
@@ -114,7 +114,7 @@ def test_up_starts_every_component_healthy_and_serving(running: Platform) -> Non
     )
     env = published_env(running.home)
     assert valkey.Valkey.from_url(env[_env.HEXR_VALKEY_URL]).ping()
-    token = openbao_root_token(running.home)
+    token = local_root_token(running.home)
     assert hvac.Client(url=env[_env.HEXR_VAULT_ADDR], token=token).is_authenticated()
     assert httpx.get(f"{env[_env.HEXR_PROMETHEUS_URL]}/-/ready").status_code == 200
     assert httpx.get(f"{env[_env.HEXR_PUSHGATEWAY_URL]}/-/ready").status_code == 200
@@ -125,7 +125,7 @@ def test_up_starts_every_component_healthy_and_serving(running: Platform) -> Non
 
 
 def test_root_token_is_kept_secret(running: Platform) -> None:
-    token = openbao_root_token(running.home)
+    token = local_root_token(running.home)
     secrets_dir = running.home / "secrets"
     assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((secrets_dir / "openbao-root-token").stat().st_mode) == 0o600
@@ -154,7 +154,7 @@ def test_crash_is_reported_with_log_tail_then_restarted(running: Platform, name:
     crashed = {st.name: st for st in running.status()}[name]
     assert crashed.state is ComponentState.CRASHED
     assert crashed.log_tail, "a crash report carries the last log lines"
-    token = openbao_root_token(running.home)
+    token = local_root_token(running.home)
     assert not any(token in line for line in crashed.log_tail), "no secret in a crash report"
     result = running.up()
     assert result.restarted == [name]
@@ -275,7 +275,7 @@ def test_failed_dependency_blocks_dependant(make_platform) -> None:  # type: ign
 
 def test_prometheus_scrapes_platform_and_alerts_to_alertmanager(make_platform) -> None:  # type: ignore[no-untyped-def]
     # A 1 s scrape interval instead of the default 5 s keeps the test short.
-    specs = [prometheus_spec("1s") if s.name == "prometheus" else s for s in COMPONENTS]
+    specs = [prometheus_spec("1s") if s.name == "prometheus" else s for s in components()]
     running: Platform = make_platform(specs=specs)
     assert running.up(["prometheus", "alertmanager", "pushgateway"]).ok
     prometheus = published_env(running.home)[_env.HEXR_PROMETHEUS_URL]

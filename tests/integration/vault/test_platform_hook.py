@@ -22,11 +22,10 @@ from hexr_platform import (
     RunningComponent,
     allocate_ports,
     get_spec,
-    openbao_root_token,
-    openbao_spec,
     start_component,
 )
-from hexr_vault import enroll_local_agent
+from hexr_vault import enroll_local_agent, local_root_token
+from hexr_vault.platform import openbao_spec
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_openbao_post_start_bootstraps_against_identity(platform_home: Path) -> 
         for spec in specs:  # identity first, as depends_on orders them in `hexr dev up`
             running.append(start_component(spec, peers[spec.name], die_with_parent=True))
         bao = peers["openbao"]
-        root = hvac.Client(f"http://{bao.host}:{bao.port}", token=openbao_root_token(bao.home))
+        root = hvac.Client(f"http://{bao.host}:{bao.port}", token=local_root_token(bao.home))
         config = root.read("auth/hexr-jwt/config")["data"]
         identity = peers["identity"]
         assert config["jwks_url"] == f"http://{identity.host}:{identity.port}/keys"

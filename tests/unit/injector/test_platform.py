@@ -9,7 +9,7 @@ import yaml
 
 from hexr import _env
 from hexr_injector.platform import injector_spec
-from hexr_platform import COMPONENTS, ComponentContext
+from hexr_platform import ComponentContext, components
 
 
 def contexts(home: Path) -> ComponentContext:
@@ -23,9 +23,9 @@ def contexts(home: Path) -> ComponentContext:
 
 
 def test_registered_once_after_its_dependencies() -> None:
-    names = [spec.name for spec in COMPONENTS]
+    names = [spec.name for spec in components()]
     assert names.count("injector") == 1
-    spec = next(s for s in COMPONENTS if s.name == "injector")
+    spec = next(s for s in components() if s.name == "injector")
     assert set(spec.depends_on) == {"identity", "openbao"}
     assert names.index("injector") > names.index("identity")
 

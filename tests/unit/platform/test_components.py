@@ -5,13 +5,14 @@ from pathlib import Path
 import pytest
 
 from hexr import _env
-from hexr_platform import COMPONENTS, ComponentContext, collector_spec, get_spec, python_module
+from hexr_platform import ComponentContext, components, get_spec, python_module
+from hexr_platform.builtin.collector import collector_spec
 
 
 def _contexts(home: Path) -> dict[str, ComponentContext]:
     peers: dict[str, ComponentContext] = {}
     port = 20000
-    for spec in COMPONENTS:
+    for spec in components():
         ports = {role: port + i for i, role in enumerate(spec.ports)}
         port += 10
         peers[spec.name] = ComponentContext(spec.name, ports, home, peers)
@@ -19,7 +20,7 @@ def _contexts(home: Path) -> dict[str, ComponentContext]:
 
 
 def test_names_are_unique_and_lookup_works() -> None:
-    names = [spec.name for spec in COMPONENTS]
+    names = [spec.name for spec in components()]
     assert len(names) == len(set(names))
     assert get_spec("valkey").name == "valkey"
     with pytest.raises(KeyError):
@@ -28,7 +29,7 @@ def test_names_are_unique_and_lookup_works() -> None:
 
 def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
     contexts = _contexts(tmp_path)
-    for spec in COMPONENTS:
+    for spec in components():
         argv = spec.argv(contexts[spec.name], "/bin/x")
         joined = " ".join(argv)
         assert "0.0.0.0" not in joined, spec.name  # noqa: S104 - asserting its absence
@@ -47,7 +48,7 @@ def test_every_component_binds_loopback_only(tmp_path: Path) -> None:
 def test_published_names_are_platform_env_names(tmp_path: Path) -> None:
     contexts = _contexts(tmp_path)
     published: set[str] = set()
-    for spec in COMPONENTS:
+    for spec in components():
         published |= set(spec.publish(contexts[spec.name]))
     assert published <= set(_env.PLATFORM_ENV_NAMES)
     assert {
@@ -88,6 +89,13 @@ def test_collector_exporter_is_configurable(
 def test_python_module_locator() -> None:
     assert python_module("http.server")() is not None
     assert python_module("no_such_module_hexr")() is None
+    # A module whose extra is missing is not installed, rather than crashing at start.
+    assert python_module("http.server", needs=("no_such_module_hexr",))() is None
+
+
+def test_components_are_in_display_order() -> None:
+    names = [spec.name for spec in components()]
+    assert names[:4] == ["identity", "valkey", "openbao", "injector"]
 
 
 def test_openbao_token_file_is_recreated_never_written_through(tmp_path: Path) -> None:
