@@ -21,6 +21,9 @@ from hexr_fakellm._request import read_json, requested_model
 
 __all__ = ["create_openai_routes", "openai_error"]
 
+_MISTRAL_AGENT = " mistralai"
+"""How Mistral's SDK ends its User-Agent."""
+
 CREATED = 1_700_000_000
 """Fixed ``created`` timestamp: responses are byte-for-byte deterministic."""
 
@@ -85,6 +88,8 @@ async def chat_completions(request: Request) -> Response:
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
+        # Mistral's API (same wire format, no stream_options) always ends with usage.
+        include_usage |= request.headers.get("user-agent", "").endswith(_MISTRAL_AGENT)
         return StreamingResponse(
             _stream(cid, model, reply, include_usage), media_type="text/event-stream"
         )

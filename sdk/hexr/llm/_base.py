@@ -142,6 +142,7 @@ class _Labels:
         model: str,
         agent: AgentInfo | None,
         process: tuple[str, str],
+        operation: str = "chat",
     ) -> None:
         # Every series carries agent_name and tenant (outside an agent: the process's), so
         # all series of a metric have the same label names.
@@ -153,7 +154,7 @@ class _Labels:
             n.ATTR_TENANT: tenant,
         }
         genai = {
-            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_OPERATION: operation,
             n.ATTR_GENAI_SYSTEM: system,
             n.ATTR_GENAI_REQUEST_MODEL: model,
         }
@@ -186,6 +187,11 @@ class LLMTelemetry:
     ) -> None:
         self.adapter = adapter
         self.system = adapter.system
+        # chat (default) or embeddings: names the span and labels the GenAI metrics.
+        self.operation: str = getattr(adapter, "operation", n.OPERATION_CHAT)
+        self.span_name = n.SPAN_LLM_CHAT if self.operation == n.OPERATION_CHAT else (
+            n.SPAN_LLM_EMBEDDINGS
+        )
         self.hooks = tuple(hooks)
         self._explicit_capture = capture_content
         self.tracer = get_tracer()
@@ -216,7 +222,7 @@ class LLMTelemetry:
         )
         self._static = {
             **identity,
-            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_OPERATION: self.operation,
             n.ATTR_GENAI_SYSTEM: self.system,
             n.ATTR_GENAI_PROVIDER: self.system,
         }
@@ -227,7 +233,7 @@ class LLMTelemetry:
         key = (agent, model)
         found = self._labels.get(key)
         if found is None:
-            found = _Labels(self.inst, self.system, model, agent, self._process)
+            found = _Labels(self.inst, self.system, model, agent, self._process, self.operation)
             if len(self._labels) < _LABEL_CACHE_LIMIT:
                 self._labels[key] = found
         return found
@@ -305,9 +311,7 @@ class LLMCall:
         if tel.capture_content:
             keep_messages(kwargs)
             attrs[n.ATTR_GENAI_PROMPT] = _clip(tel.adapter.messages(kwargs))
-        span = tel.tracer.start_span(
-            n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT, attributes=attrs
-        )
+        span = tel.tracer.start_span(tel.span_name, kind=trace.SpanKind.CLIENT, attributes=attrs)
         self.span = span
         self._token: object | None = None
         self.started = perf_counter()
