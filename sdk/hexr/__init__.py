@@ -4,6 +4,8 @@ Importing `hexr` is cheap: heavy parts (cloud SDKs, the guard's models, platform
 services) load only when used.
 """
 
+from typing import TYPE_CHECKING
+
 from hexr._agent import hexr_agent
 from hexr._session import AgentSession, session
 from hexr._version import __version__
@@ -19,7 +21,18 @@ from hexr.errors import (
     VaultError,
     VaultPathError,
 )
-from hexr.llm import hexr_llm
+
+if TYPE_CHECKING:
+    from hexr.llm import hexr_llm
+
+
+def __getattr__(name: str) -> object:
+    # hexr_llm loads the LLM instrumentation (and wrapt) on first use, not at `import hexr`.
+    if name == "hexr_llm":
+        from hexr.llm import hexr_llm
+
+        return hexr_llm
+    raise AttributeError(f"module 'hexr' has no attribute {name!r}")
 
 __all__ = [
     "AgentSession",

@@ -9,7 +9,6 @@ call (attribute dicts, instruments, tracer) is built at decoration time.
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Generator
 from contextvars import ContextVar
@@ -316,6 +315,8 @@ def hexr_agent(
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         _setup_telemetry(name, tenant, role)
         inv = _Invocation(agent)
+        import inspect  # at decoration time: importing it at `import hexr` costs ~30 ms
+
         if inspect.isasyncgenfunction(func):
             return cast(Callable[P, R], _wrap_async_generator(cast(Any, func), inv))
         if inspect.isgeneratorfunction(func):

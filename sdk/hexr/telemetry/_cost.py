@@ -14,11 +14,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
@@ -63,6 +61,8 @@ class PriceTable:
         Raises:
             ConfigError: a file is unreadable, too large or malformed (names file and model).
         """
+        from importlib import resources  # at first use: importing it costs ~30 ms
+
         shipped = resources.files("hexr.telemetry").joinpath("prices.yaml").read_bytes()
         prices = _parse(shipped, "hexr/telemetry/prices.yaml")
         if override is not None:
@@ -132,6 +132,8 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def _parse(data: bytes, source: str) -> dict[str, ModelPrice]:
+    import yaml  # at first use, not at `import hexr`
+
     try:
         document = yaml.safe_load(data)
     except yaml.YAMLError:

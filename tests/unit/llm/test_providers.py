@@ -295,3 +295,18 @@ def test_known_models_are_priced(otel: OtelCapture, fake_llm: FakeLLM) -> None:
     (span,) = otel.spans("hexr.llm.chat")
     cost = dict(span.attributes or {})["hexr.llm.cost_usd"]
     assert cost == pytest.approx((IN * 0.10 + OUT * 0.30) / 1_000_000)
+
+
+def test_import_hexr_loads_no_provider_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hexr, hexr.llm; "
+        "print([m for m in ('openai', 'anthropic', 'google.genai', 'cohere', 'mistralai',"
+        " 'litellm') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
