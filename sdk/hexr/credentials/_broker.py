@@ -179,18 +179,18 @@ class CredentialBroker:
         start = time.perf_counter()
         recorder = _Recorder()
         # Failures are recorded scrubbed: the chain under a CredentialError is another
-        # library's error text, which can quote a token.
-        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP) as span:
-            span.set_attribute("tier", tier)
-            span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
-            span.set_attribute(ATTR_TENANT, self.tenant)
+        # library's error text, which can quote a token. Attributes go in at start and in
+        # one call at the end: each set_attribute is a lock and a validation pass.
+        span_attrs = {"tier": tier, ATTR_SPIFFE_ID: self.spiffe_id, ATTR_TENANT: self.tenant}
+        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP, attributes=span_attrs) as span:
             try:
                 yield recorder
             finally:
                 elapsed = time.perf_counter() - start
-                span.set_attribute("hit", recorder.hit)
-                span.set_attribute("duration_ms", round(elapsed * 1000, 3))
-                lookup_duration.record(elapsed, attrs)
+                span.set_attributes(
+                    {"hit": recorder.hit, "duration_ms": round(elapsed * 1000, 3)}
+                )
+                lookup_duration().record(elapsed, attrs)
                 tally.add(recorder.hit, tier)
 
 
