@@ -227,3 +227,37 @@ def test_a_raising_record_costs_only_itself() -> None:
     while queue.pending() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sink.values == [1.0, 2.0, 3.0]
+
+
+def test_lock_free_ticks_fold_into_the_total_across_reads() -> None:
+    cell = _instruments.Cell({"a": "1"})
+    for _ in range(5):
+        cell.inc()
+    cell.dec()
+    cell.add(0.5)
+    assert cell.total() == 4.5
+    assert cell.total() == 4.5  # a read does not count itself
+    cell.inc()
+    assert cell.total() == 5.5
+
+
+def test_a_forked_child_starts_its_own_aggregation_worker() -> None:
+    import multiprocessing
+
+    queue = MeasurementQueue(interval_s=0.01)
+    queue.put(_Recorder(), 1.0, {})  # type: ignore[arg-type]  # starts the parent's worker
+
+    def child(out: Any) -> None:
+        sink = _Recorder()
+        queue.put(sink, 2.0, {})  # type: ignore[arg-type]
+        deadline = time.monotonic() + 5
+        while queue.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        out.put(sink.values)
+
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    proc = ctx.Process(target=child, args=(out,))
+    proc.start()
+    assert out.get(timeout=10) == [2.0]
+    proc.join(10)
