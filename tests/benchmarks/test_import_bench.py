@@ -2,7 +2,7 @@
 
 Each sample is a fresh interpreter (``python -c "import X"``) minus the interpreter's own
 start (``python -c pass``), the three interleaved per round so machine load hits all
-alike. Prints p50 per target and the per-round ratio spread (aim: hexr ≤ 1.3× the floor).
+alike. Prints p50 per target and the per-round ratio spread (aim: hexr <= 1.3 x the floor).
 Run: ``.venv/bin/pytest tests/benchmarks/test_import_bench.py -s -p no:cacheprovider``
 (``HEXR_BENCH_IMPORT_RUNS``, default 30). Nothing is asserted about time.
 """
@@ -45,7 +45,8 @@ def test_import_hexr_vs_otel_sdk() -> None:
     lines = [f"\nimport cost over a bare interpreter ({runs} interleaved runs, load "
              f"{os.getloadavg()[0]:.1f} on 2 shared cores)"]
     for name in ("otel", "hexr"):
-        lines.append(f"  {TARGETS[name]:<32} {1000 * (statistics.median(samples[name]) - python):7.1f} ms")
+        cost = 1000 * (statistics.median(samples[name]) - python)
+        lines.append(f"  {TARGETS[name]:<32} {cost:7.1f} ms")
     ratios.sort()
     lines.append(
         f"  hexr / opentelemetry.sdk.trace per round: {ratios[0]:.2f}-"
