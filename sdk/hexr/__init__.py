@@ -51,3 +51,7 @@ __all__ = [
     "hexr_tool",
     "session",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "hexr_llm"})
