@@ -186,6 +186,46 @@ class _IdentitySampler(Sampler):
         return self._inner.get_description()
 
 
+class _IdentityParentBased(_IdentitySampler):
+    """The SDK default (``parentbased_always_on``) with the identity, in one call.
+
+    Same decisions as ``ParentBased(ALWAYS_ON)``: a span is dropped only under a parent
+    that was not sampled, and keeps the parent's trace state. The SDK's version is three
+    nested sampler calls per span; this is the hot path of every span in the process.
+    """
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: trace.SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        """Sample unless the parent was not; add the identity the attributes lack."""
+        parent = trace.get_current_span(parent_context).get_span_context()
+        state = parent.trace_state if parent.is_valid else None
+        if parent.is_valid and not parent.trace_flags.sampled:
+            return SamplingResult(Decision.DROP, None, state)
+        identity = self._identity
+        if attributes:
+            for key in identity:
+                if key not in attributes:
+                    attributes = {**identity, **attributes}
+                    break
+        else:
+            attributes = identity
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, state)
+
+
+def _default_sampler_configured() -> bool:
+    """No sampler named by the environment: the SDK would use parentbased_always_on."""
+    name = os.environ.get(_env.OTEL_TRACES_SAMPLER, "").strip().lower()
+    return name in ("", "parentbased_always_on")
+
+
 class TelemetryHandle:
     """What `setup()` installed: providers, the Prometheus registry, flush and shutdown."""
 
@@ -419,7 +459,10 @@ def _install_tracing(
     if identity:
         # Before any tracer exists: tracers take the provider's sampler when created. (Without
         # a configured one the provider has read OTEL_TRACES_SAMPLER: that one is wrapped.)
-        provider.sampler = _IdentitySampler(provider.sampler, identity)
+        if settings.sampler is None and _default_sampler_configured():
+            provider.sampler = _IdentityParentBased(provider.sampler, identity)
+        else:
+            provider.sampler = _IdentitySampler(provider.sampler, identity)
     processor: BatchSpanProcessor | SimpleSpanProcessor | None = None
     if exporter is not None:
         counted = _CountingExporter(exporter, drops)

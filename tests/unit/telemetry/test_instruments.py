@@ -261,3 +261,29 @@ def test_a_forked_child_starts_its_own_aggregation_worker() -> None:
     proc.start()
     assert out.get(timeout=10) == [2.0]
     proc.join(10)
+
+
+def test_identity_sampler_keeps_parent_based_decisions() -> None:
+    # hexr's default sampler: ParentBased(ALWAYS_ON) decisions plus the identity.
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+
+    from hexr.telemetry._setup import _IdentityParentBased
+
+    ours = _IdentityParentBased(ParentBased(ALWAYS_ON), {"hexr.spiffe_id": "s", "tenant": "t"})
+    sdk = ParentBased(ALWAYS_ON)
+    state = TraceState([("k", "v")])
+    parents = [None] + [
+        trace.set_span_in_context(NonRecordingSpan(SpanContext(1, 2, remote, flags, state)))
+        for remote in (True, False)
+        for flags in (TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.DEFAULT))
+    ]
+    for parent in parents:
+        got = ours.should_sample(parent, 7, "s", attributes={"tenant": "own"})
+        want = sdk.should_sample(parent, 7, "s", attributes={"tenant": "own"})
+        assert got.decision is want.decision
+        assert got.trace_state == want.trace_state
+        if got.decision is Decision.RECORD_AND_SAMPLE:
+            # The identity is added where missing; a span's own value wins.
+            assert dict(got.attributes) == {"hexr.spiffe_id": "s", "tenant": "own"}
