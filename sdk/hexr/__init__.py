@@ -27,12 +27,12 @@ from hexr.errors import (
     VaultError,
     VaultPathError,
 )
-from hexr.llm import hexr_llm
 
 if TYPE_CHECKING:
     # Typed for mypy; at run time `__getattr__` loads them (others resolve to Any).
     from hexr import config, identity, logs, vault  # noqa: F401
     from hexr.a2a import A2AClient
+    from hexr.llm import hexr_llm
 
 __all__ = [
     "A2AClient",
@@ -59,7 +59,8 @@ _SUBMODULES = frozenset(
     {"a2a", "browser", "config", "credentials", "endpoints", "env", "errors", "gateway",
      "guard", "identity", "llm", "logs", "redact", "sandbox", "telemetry", "vault"}
 )
-_LAZY_NAMES = {"A2AClient": "a2a"}
+# hexr_llm loads the LLM instrumentation (and wrapt) on first use, not at `import hexr`.
+_LAZY_NAMES = {"A2AClient": "a2a", "hexr_llm": "llm"}
 
 
 def __getattr__(name: str) -> Any:

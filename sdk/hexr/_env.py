@@ -109,6 +109,7 @@ OTEL_BSP_MAX_QUEUE_SIZE = "OTEL_BSP_MAX_QUEUE_SIZE"
 """Bound of the span batch queue (default 2048; drops are counted)."""
 OTEL_SDK_DISABLED = "OTEL_SDK_DISABLED"
 """``true`` turns all telemetry off."""
+OTEL_TRACES_SAMPLER = "OTEL_TRACES_SAMPLER"
 
 PLATFORM_ENV_NAMES = (
     SPIFFE_ENDPOINT_SOCKET,

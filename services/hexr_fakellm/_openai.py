@@ -21,6 +21,9 @@ from hexr_fakellm._request import read_json, requested_model
 
 __all__ = ["create_openai_routes", "openai_error"]
 
+_MISTRAL_AGENT = "mistral-client-python/"
+"""How the User-Agent of Mistral's Python SDK starts."""
+
 CREATED = 1_700_000_000
 """Fixed ``created`` timestamp: responses are byte-for-byte deterministic."""
 
@@ -50,7 +53,9 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None) -> s
     return f"data: {json.dumps(body)}\n\n"
 
 
-async def _stream(cid: str, model: str, reply: Reply, include_usage: bool) -> AsyncIterator[str]:
+async def _stream(
+    cid: str, model: str, reply: Reply, include_usage: bool, usage_on_finish: bool = False
+) -> AsyncIterator[str]:
     yield _chunk(cid, model, {"role": "assistant", "content": ""}, None)
     for index, word in enumerate(reply.words):
         if model == STREAM_ERROR_MODEL and index == 2:
@@ -58,7 +63,12 @@ async def _stream(cid: str, model: str, reply: Reply, include_usage: bool) -> As
             yield f"data: {json.dumps(error)}\n\n"
             return
         yield _chunk(cid, model, {"content": word if index == 0 else " " + word}, None)
-    yield _chunk(cid, model, {}, reply.finish)
+    if usage_on_finish:
+        # Mistral's API (same wire format, no stream_options): usage rides on the last chunk.
+        finish = json.loads(_chunk(cid, model, {}, reply.finish)[len("data: "):])
+        yield f"data: {json.dumps({**finish, 'usage': _usage(reply)})}\n\n"
+    else:
+        yield _chunk(cid, model, {}, reply.finish)
     if include_usage:
         body = {
             "id": cid,
@@ -85,8 +95,10 @@ async def chat_completions(request: Request) -> Response:
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
+        mistral = request.headers.get("user-agent", "").startswith(_MISTRAL_AGENT)
         return StreamingResponse(
-            _stream(cid, model, reply, include_usage), media_type="text/event-stream"
+            _stream(cid, model, reply, include_usage, usage_on_finish=mistral),
+            media_type="text/event-stream",
         )
     return JSONResponse(
         {

@@ -1,18 +1,28 @@
 """One benchmark process: instrument (or not) an OpenAI client, time calls, print JSON.
 
 Run as ``python _overhead_worker.py MODE BASE_URL N_LLM N_DECORATED``; MODE is
-``baseline``, ``hexr``, ``traceloop`` or ``openlit``; BASE_URL ``mock`` uses an in-process
-canned HTTP transport instead of the server. Each tool is set up the way its docs
-describe, with every span going to the same discarding exporter behind a batch processor,
-so the numbers compare instrumentation work, not export transports. Each mode runs in its
-own process because the peers patch the ``openai`` module globally.
+``baseline``, ``otel``, ``hexr``, ``traceloop`` or ``openlit``; BASE_URL ``mock`` uses an
+in-process canned HTTP transport instead of the server. Each tool is set up the way its
+docs describe, with every span going to the same discarding exporter behind a batch
+processor, so the numbers compare instrumentation work, not export transports. Each mode
+runs in its own process because the peers patch the ``openai`` module globally.
+
+``otel`` is the floor: a bare OpenTelemetry SDK span (same provider set-up, same span
+names and attributes as hexr's) around the decorated function and around the LLM call,
+with no metrics.
+
+With ``HEXR_BENCH_TIMELINE=1`` the worker also records when the garbage collector, hexr's
+histogram drain and the span export ran, and reports, for the calls slower than the p99,
+how many overlapped each (the per-call timeline of the tail).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +31,56 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 MESSAGES = [{"role": "user", "content": "benchmark prompt with a few words"}]
+SPIFFE_ID = "spiffe://hexr.local/agent/bench/bench/main"
+_clock = time.perf_counter_ns
+
+
+class Timeline:
+    """Intervals (start, end) in perf_counter ns of background work, by kind."""
+
+    def __init__(self) -> None:
+        self.intervals: dict[str, list[tuple[int, int]]] = {"gc": [], "drain": [], "export": []}
+        self._gc_start = 0
+        self._lock = threading.Lock()
+
+    def gc_callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_start = _clock()
+        else:
+            self.add("gc", self._gc_start, _clock())
+
+    def add(self, kind: str, start: int, end: int) -> None:
+        with self._lock:
+            self.intervals[kind].append((start, end))
+
+    def wrap(self, kind: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = _clock()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.add(kind, start, _clock())
+
+        return timed
+
+    def tail_report(self, calls: list[tuple[int, int]]) -> dict[str, Any]:
+        """For the calls above the p99: how many overlapped each kind of background work."""
+        durations = sorted(end - start for start, end in calls)
+        p99 = durations[min(len(durations) - 1, int(len(durations) * 0.99))]
+        slow = [(s, e) for s, e in calls if e - s >= p99]
+        report: dict[str, Any] = {"slow_calls": len(slow)}
+        for kind, spans in self.intervals.items():
+            overlapping = sum(1 for s, e in slow if any(a < e and b > s for a, b in spans))
+            report[kind] = {
+                "runs": len(spans),
+                "total_ms": round(sum(b - a for a, b in spans) / 1e6, 2),
+                "max_ms": round(max((b - a for a, b in spans), default=0) / 1e6, 3),
+                "slow_calls_overlapping": overlapping,
+            }
+        return report
+
+
+TIMELINE = Timeline() if os.environ.get("HEXR_BENCH_TIMELINE") == "1" else None
 
 
 class CountingNullExporter(SpanExporter):
@@ -31,8 +91,11 @@ class CountingNullExporter(SpanExporter):
         self.names: set[str] = set()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        start = _clock()
         self.count += len(spans)
         self.names.update(s.name for s in spans)
+        if TIMELINE is not None:
+            TIMELINE.add("export", start, _clock())
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:
@@ -82,11 +145,90 @@ def _make_client(base_url: str) -> Any:
     )
 
 
+class _BareCreate:
+    """``chat.completions.create`` inside a bare OTel span with hexr's LLM span attributes."""
+
+    def __init__(self, client: Any, tracer: Any) -> None:
+        self._create = client.chat.completions.create
+        self._tracer = tracer
+
+    def create(self, **kwargs: Any) -> Any:
+        from opentelemetry import context, trace
+
+        span = self._tracer.start_span(
+            "hexr.llm.chat",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "hexr.spiffe_id": SPIFFE_ID,
+                "tenant": "bench",
+                "agent_name": "bench",
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "openai",
+                "gen_ai.provider.name": "openai",
+                "gen_ai.request.model": str(kwargs.get("model")),
+            },
+        )
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            response = self._create(**kwargs)
+        finally:
+            context.detach(token)
+        span.set_attributes(
+            {
+                "gen_ai.response.id": response.id,
+                "gen_ai.response.model": response.model,
+                "gen_ai.response.finish_reasons": [c.finish_reason for c in response.choices],
+                "gen_ai.usage.input_tokens": response.usage.prompt_tokens,
+                "gen_ai.usage.output_tokens": response.usage.completion_tokens,
+            }
+        )
+        span.end()
+        return response
+
+
+def _bare_decorated(tracer: Any) -> Callable[[int], int]:
+    """The floor of a decorated call: one SDK span, current while the function runs."""
+    from opentelemetry import context, trace
+
+    attrs = {
+        "hexr.spiffe_id": SPIFFE_ID,
+        "tenant": "bench",
+        "agent_name": "bench",
+        "framework": "none",
+    }
+
+    def decorated(x: int) -> int:
+        span = tracer.start_span("hexr.agent.invoke", attributes=attrs)
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            return _plain(x)
+        finally:
+            context.detach(token)
+            span.set_attribute("status", "ok")
+            span.end()
+
+    return decorated
+
+
+def _sdk_provider(exporter: CountingNullExporter) -> Any:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
 def setup_mode(mode: str, exporter: CountingNullExporter) -> tuple[Any, Callable[[int], int]]:
     """Instrument per ``mode``; return (OpenAI client, decorated trivial function)."""
     base_url = sys.argv[2]
     if mode == "baseline":
         return _make_client(base_url), _plain
+    if mode == "otel":
+        tracer = _sdk_provider(exporter).get_tracer("bench")
+        return _BareCreate(_make_client(base_url), tracer), _bare_decorated(tracer)
     if mode == "hexr":
         from hexr import hexr_agent, hexr_llm
         from hexr.telemetry import TelemetrySettings, setup
@@ -95,10 +237,18 @@ def setup_mode(mode: str, exporter: CountingNullExporter) -> tuple[Any, Callable
             TelemetrySettings(
                 agent_name="bench",
                 tenant="bench",
-                spiffe_id="spiffe://hexr.local/agent/bench/bench/main",
+                spiffe_id=SPIFFE_ID,
                 span_exporter_factory=lambda _: exporter,
             )
         )
+        if TIMELINE is not None:
+            from hexr.telemetry._instruments import instruments
+
+            queue = instruments().queue
+            # The worker drains in chunks; each chunk is one interval on the timeline.
+            queue._drain_chunk = TIMELINE.wrap(  # type: ignore[method-assign]
+                "drain", queue._drain_chunk
+            )
         client = hexr_llm(_make_client(base_url))
         return client, hexr_agent(name="bench", tenant="bench")(_plain)
     if mode == "traceloop":
@@ -130,15 +280,11 @@ def setup_mode(mode: str, exporter: CountingNullExporter) -> tuple[Any, Callable
         return _make_client(base_url), workflow(name="bench")(_plain)
     if mode == "openlit":
         import openlit
-        from opentelemetry import metrics, trace
+        from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        provider = TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-        trace.set_tracer_provider(provider)
+        _sdk_provider(exporter)
         # openlit reuses configured providers; metrics stay in memory like hexr's.
         metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
         # Only the OpenAI instrumentation, no console event logger: the same work as hexr.
@@ -157,6 +303,7 @@ def _percentiles(samples: list[int]) -> dict[str, float]:
     n = len(ordered)
     return {
         "p50_us": ordered[n // 2] / 1000,
+        "p90_us": ordered[int(n * 0.9)] / 1000,
         "p99_us": ordered[min(n - 1, int(n * 0.99))] / 1000,
         "mean_us": sum(ordered) / n / 1000,
     }
@@ -167,39 +314,42 @@ def main() -> None:
     mode, n_llm, n_deco = sys.argv[1], int(sys.argv[3]), int(sys.argv[4])
     exporter = CountingNullExporter()
     client, decorated = setup_mode(mode, exporter)
-    create = client.chat.completions.create
+    create = client.create if isinstance(client, _BareCreate) else client.chat.completions.create
     for _ in range(max(20, n_llm // 10)):
         create(model="fake-gpt", messages=MESSAGES)
-    llm: list[int] = []
-    clock = time.perf_counter_ns
+    if TIMELINE is not None:
+        gc.callbacks.append(TIMELINE.gc_callback)
+    llm: list[tuple[int, int]] = []
+    clock = _clock
     for _ in range(n_llm):
         start = clock()
         create(model="fake-gpt", messages=MESSAGES)
-        llm.append(clock() - start)
+        llm.append((start, clock()))
     for i in range(1000):
         decorated(i)
-    deco: list[int] = []
+    deco: list[tuple[int, int]] = []
     for i in range(n_deco):
         start = clock()
         decorated(i)
-        deco.append(clock() - start)
+        deco.append((start, clock()))
     from opentelemetry import trace
 
     flush = getattr(trace.get_tracer_provider(), "force_flush", None)
     if flush is not None:
         flush()
-    print(
-        json.dumps(
-            {
-                "mode": mode,
-                "pid": os.getpid(),
-                "llm": _percentiles(llm),
-                "decorated": _percentiles(deco),
-                "spans": exporter.count,
-                "span_names": sorted(exporter.names),
-            }
-        )
-    )
+    out: dict[str, Any] = {
+        "mode": mode,
+        "pid": os.getpid(),
+        "llm": _percentiles([e - s for s, e in llm]),
+        "decorated": _percentiles([e - s for s, e in deco]),
+        "spans": exporter.count,
+        "span_names": sorted(exporter.names),
+    }
+    if TIMELINE is not None:
+        out["timeline"] = {
+            "llm": TIMELINE.tail_report(llm), "decorated": TIMELINE.tail_report(deco)
+        }
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

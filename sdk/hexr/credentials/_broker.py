@@ -32,6 +32,9 @@ def tenant_of(spiffe_id: str) -> str:
     parts = spiffe_id.split("/")
     return parts[4] if len(parts) > 4 and parts[3] == "agent" else ""
 
+_KEY_CACHE_LIMIT = 256
+"""(service, region) pairs whose CacheKey a broker keeps ready for the L1 path."""
+
 
 class CredentialBroker:
     """Serves credentials for one workload identity through the three tiers."""
@@ -54,6 +57,7 @@ class CredentialBroker:
         self._lock_ttl = lock_ttl
         self._poll_interval = poll_interval
         self._key_lock = threading.Lock()
+        self._keys: dict[tuple[str, str], CacheKey] = {}
         self._sealing_key: bytes | None = None
         if shared is not None:
             observe_degraded(shared)
@@ -71,7 +75,16 @@ class CredentialBroker:
             PolicyDenied: the injector's policy refused the credential.
             CredentialError: no tier could produce a credential.
         """
-        return self._cache.get(CacheKey(self.spiffe_id, service, region), self._load)
+        key = self._keys.get((service, region))
+        if key is None:
+            key = self._key(service, region)
+        return self._cache.get(key, self._load)
+
+    def _key(self, service: str, region: str) -> CacheKey:
+        key = CacheKey(self.spiffe_id, service, region)
+        if len(self._keys) < _KEY_CACHE_LIMIT:  # services and regions come from code: few
+            self._keys[(service, region)] = key
+        return key
 
     async def alookup(self, service: str, region: str) -> Lookup:
         """Async twin of `lookup`.
@@ -166,18 +179,18 @@ class CredentialBroker:
         start = time.perf_counter()
         recorder = _Recorder()
         # Failures are recorded scrubbed: the chain under a CredentialError is another
-        # library's error text, which can quote a token.
-        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP) as span:
-            span.set_attribute("tier", tier)
-            span.set_attribute(ATTR_SPIFFE_ID, self.spiffe_id)
-            span.set_attribute(ATTR_TENANT, self.tenant)
+        # library's error text, which can quote a token. Attributes go in at start and in
+        # one call at the end: each set_attribute is a lock and a validation pass.
+        span_attrs = {"tier": tier, ATTR_SPIFFE_ID: self.spiffe_id, ATTR_TENANT: self.tenant}
+        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP, attributes=span_attrs) as span:
             try:
                 yield recorder
             finally:
                 elapsed = time.perf_counter() - start
-                span.set_attribute("hit", recorder.hit)
-                span.set_attribute("duration_ms", round(elapsed * 1000, 3))
-                lookup_duration.record(elapsed, attrs)
+                span.set_attributes(
+                    {"hit": recorder.hit, "duration_ms": round(elapsed * 1000, 3)}
+                )
+                lookup_duration().record(elapsed, attrs)
                 tally.add(recorder.hit, tier)
 
 

@@ -66,12 +66,14 @@ class CacheCounts:
 
 
 class _Entry:
-    __slots__ = ("credential", "fresh_until", "refresh_at")
+    __slots__ = ("credential", "fresh_until", "hit", "refresh_at")
 
     def __init__(self, credential: Credential, fresh_until: float, refresh_at: float) -> None:
         self.credential = credential
         self.fresh_until = fresh_until
         self.refresh_at = refresh_at
+        # Built once: an L1 hit returns it instead of allocating a Lookup per call.
+        self.hit = Lookup(credential, "L1")
 
 
 class CredentialCache:
@@ -114,6 +116,13 @@ class CredentialCache:
         Raises:
             CredentialError: the load failed or took longer than the wait timeout.
         """
+        # The hit path inline (the common case: one lock, one dict get, no allocation).
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now < entry.refresh_at:
+                self.counts.hits += 1
+                return entry.hit
         found = self._hit_or_join(key, loader)
         if isinstance(found, Lookup):
             return found
@@ -167,7 +176,7 @@ class CredentialCache:
                 if now >= entry.refresh_at and key not in self._flights:
                     self._refresh_in_background(key, entry, loader, now)
                 self.counts.hits += 1
-                return Lookup(entry.credential, "L1")
+                return entry.hit
             self.counts.misses += 1
             return self._join(key)
 

@@ -24,7 +24,7 @@ _NONCE_BYTES = 12
 def seal(key: bytes, associated: str, credential: Credential) -> bytes:
     """Encrypt ``credential`` under ``key``, authenticated with ``associated``."""
     nonce = os.urandom(_NONCE_BYTES)
-    body = AESGCM(key).encrypt(nonce, credential.to_json(), _VERSION + associated.encode())
+    body = _aead(key).encrypt(nonce, credential.to_json(), _VERSION + associated.encode())
     return _VERSION + nonce + body
 
 
@@ -38,7 +38,21 @@ def open_sealed(key: bytes, associated: str, sealed: bytes) -> Credential:
         raise CredentialError("sealed credential is malformed")
     nonce, body = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
     try:
-        plain = AESGCM(key).decrypt(nonce, body, _VERSION + associated.encode())
+        plain = _aead(key).decrypt(nonce, body, _VERSION + associated.encode())
     except InvalidTag as exc:
         raise CredentialError("sealed credential does not open under this key") from exc
     return Credential.from_json(plain)
+
+
+_last: tuple[bytes, AESGCM] | None = None
+
+
+def _aead(key: bytes) -> AESGCM:
+    """The cipher for ``key``; the last one is kept (a process uses one sealing key)."""
+    global _last
+    last = _last
+    if last is not None and last[0] == key:
+        return last[1]
+    cipher = AESGCM(key)
+    _last = (key, cipher)
+    return cipher

@@ -111,11 +111,9 @@ class SealedStore:
     def _call(self, operation: Any) -> Any:
         if self._down_until > time.monotonic():
             return None
-        import valkey.exceptions
-
         try:
             result = operation(self._client)
-        except (valkey.exceptions.ValkeyError, OSError) as exc:
+        except (_valkey_error(), OSError) as exc:
             with self._lock:
                 self._errors += 1
                 self._down_until = time.monotonic() + self._backoff
@@ -131,3 +129,10 @@ class SealedStore:
 
 def _lock_key(key: CacheKey) -> str:
     return f"lock:{key.storage_key()}"
+
+
+def _valkey_error() -> type[Exception]:
+    """valkey's base error (imported with the client, which this store already holds)."""
+    import valkey.exceptions
+
+    return valkey.exceptions.ValkeyError

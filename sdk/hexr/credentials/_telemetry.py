@@ -17,6 +17,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from hexr.credentials._cache import CacheCounts
 from hexr.credentials._model import TIERS, Tier
 from hexr.telemetry import get_meter
+from hexr.telemetry._instruments import DeferredHistogram, deferred_histogram
 from hexr.telemetry._names import (
     METRIC_CACHE_HITS,
     METRIC_CACHE_LOOKUP_DURATION,
@@ -96,9 +97,20 @@ _meter.create_observable_counter(
 _meter.create_observable_counter(
     METRIC_CACHE_MISSES, callbacks=[_observe_misses], description="Credential cache misses by tier"
 )
-lookup_duration = _meter.create_histogram(
+_lookup_duration = _meter.create_histogram(
     METRIC_CACHE_LOOKUP_DURATION, unit="s", description="Credential lookup duration by tier"
 )
+_deferred_lookup: DeferredHistogram | None = None
+
+
+def lookup_duration() -> DeferredHistogram:
+    """The lookup-duration histogram, aggregated off the SDK's per-record path."""
+    global _deferred_lookup
+    if _deferred_lookup is None:
+        # Created at first lookup, not at import: the process's instruments come with it.
+        _deferred_lookup = deferred_histogram(_lookup_duration)
+    return _deferred_lookup
+
 tool_invocations = _meter.create_counter(
     METRIC_TOOL_INVOCATIONS, description="hexr_tool() calls by service and status"
 )

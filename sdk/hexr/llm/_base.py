@@ -148,6 +148,7 @@ class _Labels:
         model: str,
         agent: AgentInfo | None,
         process: tuple[str, str],
+        operation: str = "chat",
     ) -> None:
         # Every series carries agent_name and tenant (outside an agent: the process's), so
         # all series of a metric have the same label names.
@@ -159,7 +160,7 @@ class _Labels:
             n.ATTR_TENANT: tenant,
         }
         genai = {
-            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_OPERATION: operation,
             n.ATTR_GENAI_SYSTEM: system,
             n.ATTR_GENAI_REQUEST_MODEL: model,
         }
@@ -192,6 +193,11 @@ class LLMTelemetry:
     ) -> None:
         self.adapter = adapter
         self.system = adapter.system
+        # chat (default) or embeddings: names the span and labels the GenAI metrics.
+        self.operation: str = getattr(adapter, "operation", n.OPERATION_CHAT)
+        self.span_name = n.SPAN_LLM_CHAT if self.operation == n.OPERATION_CHAT else (
+            n.SPAN_LLM_EMBEDDINGS
+        )
         self.hooks = tuple(hooks)
         self._explicit_capture = capture_content
         self.tracer = get_tracer()
@@ -223,7 +229,7 @@ class LLMTelemetry:
         )
         self._static = {
             **identity,
-            n.ATTR_GENAI_OPERATION: "chat",
+            n.ATTR_GENAI_OPERATION: self.operation,
             n.ATTR_GENAI_SYSTEM: self.system,
             n.ATTR_GENAI_PROVIDER: self.system,
         }
@@ -234,7 +240,7 @@ class LLMTelemetry:
         key = (agent, model)
         found = self._labels.get(key)
         if found is None:
-            found = _Labels(self.inst, self.system, model, agent, self._process)
+            found = _Labels(self.inst, self.system, model, agent, self._process, self.operation)
             if len(self._labels) < _LABEL_CACHE_LIMIT:
                 self._labels[key] = found
         return found
@@ -349,9 +355,7 @@ class LLMCall:
         if tel.capture_content:
             keep_messages(kwargs)
             attrs[n.ATTR_GENAI_PROMPT] = _clip(tel.adapter.messages(kwargs))
-        span = tel.tracer.start_span(
-            n.SPAN_LLM_CHAT, kind=trace.SpanKind.CLIENT, attributes=attrs
-        )
+        span = tel.tracer.start_span(tel.span_name, kind=trace.SpanKind.CLIENT, attributes=attrs)
         self.span = span
         self._token: object | None = None
         self.started = perf_counter()
@@ -551,13 +555,13 @@ class LLMCall:
         if not isinstance(result.response_model, str):
             result.response_model = None
         inst = tel.inst
-        labels.calls.add(1)
+        labels.calls.inc()
         inst.llm_call_duration.record(elapsed, labels.base)
         if error is None:
             inst.genai_operation_duration.record(elapsed, labels.duration)
         else:
             error_type = type(error).__qualname__
-            labels.errors(error_type).add(1)
+            labels.errors(error_type).inc()
             inst.genai_operation_duration.record(
                 elapsed, {**labels.duration, n.ATTR_ERROR_TYPE: error_type}
             )

@@ -14,7 +14,7 @@ class OpenAIAdapter(RequestAttributes):
     """Reads ``chat.completions.create`` calls of ``openai.OpenAI`` / ``AsyncOpenAI``."""
 
     system = "openai"
-    max_tokens_keys = ("max_completion_tokens", "max_tokens")
+    max_tokens_keys: tuple[str, ...] = ("max_completion_tokens", "max_tokens")
 
     def messages(self, kwargs: Mapping[str, Any]) -> Sequence[Any]:
         """The ``messages`` argument."""

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from hexr.errors import ConfigError
 from hexr.telemetry import _names as n
 from hexr.telemetry import get_meter
 from hexr.telemetry._instruments import CounterCells
-from hexr.yamlfile import load_yaml, read_file
 
 __all__ = ["CostRecorder", "ModelPrice", "PriceTable", "cost_recorder", "default_price_table"]
 
@@ -63,6 +61,8 @@ class PriceTable:
         Raises:
             ConfigError: a file is unreadable, too large or malformed (names file and model).
         """
+        from importlib import resources  # at first use: importing it costs ~30 ms
+
         shipped = resources.files("hexr.telemetry").joinpath("prices.yaml").read_bytes()
         prices = _parse(shipped, "hexr/telemetry/prices.yaml")
         if override is not None:
@@ -108,6 +108,8 @@ def _clamp(tokens: int) -> int:
 
 
 def _read(path: Path) -> bytes:
+    from hexr.yamlfile import read_file  # yaml at first use, not at `import hexr`
+
     return read_file(path, "prices_file", MAX_PRICE_FILE_BYTES)
 
 
@@ -125,6 +127,8 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def _parse(data: bytes, source: str) -> dict[str, ModelPrice]:
+    from hexr.yamlfile import load_yaml  # yaml at first use, not at `import hexr`
+
     document = load_yaml(data, source)
     if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
         raise ConfigError(f"{source}: needs a 'models' mapping")
@@ -229,7 +233,7 @@ class CostRecorder:
         labels = attributes or {}
         recording = span is not None and span.is_recording()
         if cost is None:
-            self._unpriced.cell(labels).add(1)
+            self._unpriced.cell(labels).inc()
             if recording:
                 span.set_attribute(n.ATTR_LLM_UNPRICED, True)  # type: ignore[union-attr]
             return None

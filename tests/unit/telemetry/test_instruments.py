@@ -132,20 +132,65 @@ def test_worker_aggregates_without_a_collection() -> None:
     assert sink.values == [1.5]
 
 
-def test_collection_sees_records_made_just_before() -> None:
+def _points(reader: InMemoryMetricReader, name: str) -> dict[Any, HistogramDataPoint]:
+    metric = _collect(reader)[name]
+    return {
+        tuple(sorted(p.attributes.items())): p  # type: ignore[union-attr]
+        for p in metric.data.data_points
+    }
+
+
+VALUES = [0.003, 0.2, 0.2, 7.5, 42.0, 0.0, 1.25]
+
+
+def test_collection_sees_exactly_what_the_sdk_would_have_recorded() -> None:
+    # Two readers, cells for the hexr histogram, the same values straight into the SDK
+    # on a twin histogram: buckets, count, sum, min and max must be identical.
+    readers = [InMemoryMetricReader(), InMemoryMetricReader()]
+    provider = MeterProvider(metric_readers=readers)
+    meter = provider.get_meter("hexr")
+    inst = Instruments(meter)
+    inst.queue = MeasurementQueue(interval_s=3600)  # no worker: only cells and collection
+    deferred = DeferredHistogram(inst.genai_operation_duration._histogram, inst.queue)
+    twin = meter.create_histogram("twin", unit="s")
+    attrs = {"gen_ai.operation.name": "chat"}
+    for value in VALUES:
+        deferred.record(value, attrs)
+        deferred.record(value * 2, {"gen_ai.operation.name": "chat", "error.type": "X"})
+        twin.record(value, attrs)
+    assert inst.queue.pending() == 0  # aggregated in cells, not queued
+    for reader in readers:
+        ours = _points(reader, "gen_ai.client.operation.duration")
+        theirs = _points(reader, "twin")
+        key = (("gen_ai.operation.name", "chat"),)
+        for field in ("count", "sum", "min", "max", "bucket_counts", "explicit_bounds"):
+            assert getattr(ours[key], field) == getattr(theirs[key], field), field
+        assert ours[(("error.type", "X"), *key)].count == len(VALUES)
+    # A second collection (cumulative) adds only what came since.
+    deferred.record(0.5, attrs)
+    assert _points(readers[0], "gen_ai.client.operation.duration")[key].count == len(VALUES) + 1
+    provider.shutdown()
+
+
+def test_an_unmergeable_histogram_falls_back_to_the_queue() -> None:
+    # A view keeping only some attributes: the SDK aggregation's attributes differ from
+    # the label set, so no cell merges into it; records take the queued SDK path.
+    from opentelemetry.sdk.metrics.view import View
+
     reader = InMemoryMetricReader()
-    provider = MeterProvider(metric_readers=[reader])
-    inst = Instruments(provider.get_meter("hexr"))
-    inst.queue = MeasurementQueue(interval_s=3600)  # no worker help: the collection drains
-    inst.genai_operation_duration = DeferredHistogram(
-        inst.genai_operation_duration._histogram, inst.queue
+    provider = MeterProvider(
+        metric_readers=[reader], views=[View(instrument_name="h", attribute_keys={"a"})]
     )
-    for _ in range(3):
-        inst.genai_operation_duration.record(0.2, {"gen_ai.operation.name": "chat"})
-    assert inst.queue.pending() == 3
-    metrics = _collect(reader)
-    (point,) = metrics["gen_ai.client.operation.duration"].data.data_points
-    assert point.count == 3  # type: ignore[union-attr]
+    meter = provider.get_meter("hexr")
+    inst = Instruments(meter)
+    inst.queue = MeasurementQueue(interval_s=3600)
+    deferred = DeferredHistogram(meter.create_histogram("h"), inst.queue)
+    for value in VALUES:
+        deferred.record(value, {"a": "1", "b": "2"})
+    assert inst.queue.pending() == len(VALUES) - 1  # the first went straight to the SDK
+    (point,) = _points(reader, "h").values()
+    assert point.count == len(VALUES)
+    assert point.sum == sum(VALUES)
     provider.shutdown()
 
 
@@ -182,3 +227,63 @@ def test_a_raising_record_costs_only_itself() -> None:
     while queue.pending() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sink.values == [1.0, 2.0, 3.0]
+
+
+def test_lock_free_ticks_fold_into_the_total_across_reads() -> None:
+    cell = _instruments.Cell({"a": "1"})
+    for _ in range(5):
+        cell.inc()
+    cell.dec()
+    cell.add(0.5)
+    assert cell.total() == 4.5
+    assert cell.total() == 4.5  # a read does not count itself
+    cell.inc()
+    assert cell.total() == 5.5
+
+
+def test_a_forked_child_starts_its_own_aggregation_worker() -> None:
+    import multiprocessing
+
+    queue = MeasurementQueue(interval_s=0.01)
+    queue.put(_Recorder(), 1.0, {})  # type: ignore[arg-type]  # starts the parent's worker
+
+    def child(out: Any) -> None:
+        sink = _Recorder()
+        queue.put(sink, 2.0, {})  # type: ignore[arg-type]
+        deadline = time.monotonic() + 5
+        while queue.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        out.put(sink.values)
+
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    proc = ctx.Process(target=child, args=(out,))
+    proc.start()
+    assert out.get(timeout=10) == [2.0]
+    proc.join(10)
+
+
+def test_identity_sampler_keeps_parent_based_decisions() -> None:
+    # hexr's default sampler: ParentBased(ALWAYS_ON) decisions plus the identity.
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+
+    from hexr.telemetry._setup import _IdentityParentBased
+
+    ours = _IdentityParentBased(ParentBased(ALWAYS_ON), {"hexr.spiffe_id": "s", "tenant": "t"})
+    sdk = ParentBased(ALWAYS_ON)
+    state = TraceState([("k", "v")])
+    parents = [None] + [
+        trace.set_span_in_context(NonRecordingSpan(SpanContext(1, 2, remote, flags, state)))
+        for remote in (True, False)
+        for flags in (TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.DEFAULT))
+    ]
+    for parent in parents:
+        got = ours.should_sample(parent, 7, "s", attributes={"tenant": "own"})
+        want = sdk.should_sample(parent, 7, "s", attributes={"tenant": "own"})
+        assert got.decision is want.decision
+        assert got.trace_state == want.trace_state
+        if got.decision is Decision.RECORD_AND_SAMPLE:
+            # The identity is added where missing; a span's own value wins.
+            assert dict(got.attributes) == {"hexr.spiffe_id": "s", "tenant": "own"}
