@@ -50,6 +50,10 @@ HEXR_JWKS_URL = "HEXR_JWKS_URL"
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
 """Where short-lived processes push their metrics on exit."""
+HEXR_CONSOLE_URL = "HEXR_CONSOLE_URL"
+"""The management console's page and REST API (``hexr console`` prints its admin token)."""
+HEXR_CONSOLE_DASHBOARDS = "HEXR_CONSOLE_DASHBOARDS"
+"""Directory of Grafana dashboard JSON the console renders (default: the repo's dashboards/)."""
 
 HEXR_DEV_PORTS = "HEXR_DEV_PORTS"
 """Fixed ports for `hexr dev up`, e.g. ``valkey=6379,collector.grpc=4317`` (else free)."""
@@ -82,6 +86,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_JWKS_URL,
     HEXR_PROMETHEUS_URL,
     HEXR_PUSHGATEWAY_URL,
+    HEXR_CONSOLE_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
 """Endpoints a running local platform publishes for agents (see `hexr._settings`)."""

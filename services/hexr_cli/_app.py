@@ -6,6 +6,7 @@ import typer
 
 from hexr._version import __version__
 from hexr_cli import dev, vault
+from hexr_cli.console import console
 from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ def _root() -> None:
 dev.app.command(name="run")(dev_run)
 app.add_typer(dev.app, name="dev")
 app.add_typer(vault.app, name="vault")
+app.command(name="console")(console)
 
 
 @app.command()
