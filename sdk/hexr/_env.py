@@ -50,6 +50,8 @@ HEXR_JWKS_URL = "HEXR_JWKS_URL"
 HEXR_PROMETHEUS_URL = "HEXR_PROMETHEUS_URL"
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
 """Where short-lived processes push their metrics on exit."""
+HEXR_LLM_BASE_URL = "HEXR_LLM_BASE_URL"
+"""OpenAI-style base URL (``.../v1``) of the local fake LLM that `hexr dev up` runs."""
 HEXR_CONSOLE_URL = "HEXR_CONSOLE_URL"
 """The management console's page and REST API (``hexr console`` prints its admin token)."""
 HEXR_CONSOLE_DASHBOARDS = "HEXR_CONSOLE_DASHBOARDS"
@@ -87,6 +89,7 @@ PLATFORM_ENV_NAMES = (
     HEXR_PROMETHEUS_URL,
     HEXR_PUSHGATEWAY_URL,
     HEXR_CONSOLE_URL,
+    HEXR_LLM_BASE_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
 """Endpoints a running local platform publishes for agents (see `hexr._settings`)."""

@@ -34,11 +34,12 @@ CHROMIUM_ARGS = [
 # Unique per run: series of earlier runs (a shared Pushgateway) never add to its counts.
 AGENT = f"analyst-{secrets.token_hex(3)}"
 _AGENT = """
-import sys, openai
+import os, sys, openai
 from hexr import hexr_agent, hexr_llm
-llm = hexr_llm(openai.OpenAI(base_url=sys.argv[1], api_key="local-fake"))
+# `hexr dev run` hands the agent the platform's endpoints, the fake LLM's among them.
+llm = hexr_llm(openai.OpenAI(base_url=os.environ["HEXR_LLM_BASE_URL"], api_key="local-fake"))
 
-@hexr_agent(name=sys.argv[2], tenant="acme")
+@hexr_agent(name=sys.argv[1], tenant="acme")
 def analyze(topic: str) -> str:
     reply = llm.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": topic}])
@@ -50,7 +51,7 @@ for i in range(3):
 
 
 @pytest.fixture(scope="module")
-def console(local_platform, fake_llm, tmp_path_factory) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def console(local_platform, tmp_path_factory) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """The platform's console URL and token, after a real agent ran; a second agent stays up."""
     home = local_platform.home
     url = published_env(home)[_env.HEXR_CONSOLE_URL]
@@ -60,7 +61,7 @@ def console(local_platform, fake_llm, tmp_path_factory) -> Iterator[tuple[str, s
     script.write_text(_AGENT)
     ran = subprocess.run(
         [HEXR, "dev", "run", "--tenant", "acme", "--agent", AGENT, "--",
-         sys.executable, str(script), fake_llm.base_url, AGENT],
+         sys.executable, str(script), AGENT],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert ran.returncode == 0, ran.stderr
