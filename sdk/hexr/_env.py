@@ -73,6 +73,12 @@ HEXR_PHOENIX_VENV = "HEXR_PHOENIX_VENV"
 """Virtual environment of the trace store (default: the user cache, per Phoenix version)."""
 HEXR_PUSHGATEWAY_URL = "HEXR_PUSHGATEWAY_URL"
 """Where short-lived processes push their metrics on exit."""
+HEXR_LLM_BASE_URL = "HEXR_LLM_BASE_URL"
+"""OpenAI-style base URL (``.../v1``) of the local fake LLM that `hexr dev up` runs."""
+HEXR_CONSOLE_URL = "HEXR_CONSOLE_URL"
+"""The management console's page and REST API (``hexr console`` prints its admin token)."""
+HEXR_CONSOLE_DASHBOARDS = "HEXR_CONSOLE_DASHBOARDS"
+"""Directory of Grafana dashboard JSON the console renders (default: the repo's dashboards/)."""
 
 HEXR_DEV_PORTS = "HEXR_DEV_PORTS"
 """Fixed ports for `hexr dev up`, e.g. ``valkey=6379,collector.grpc=4317`` (else free)."""
@@ -122,6 +128,8 @@ PLATFORM_ENV_NAMES = (
     HEXR_PROMETHEUS_URL,
     HEXR_PUSHGATEWAY_URL,
     HEXR_TRACES_URL,
+    HEXR_CONSOLE_URL,
+    HEXR_LLM_BASE_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT,
 )
 """Endpoints a running local platform publishes for agents (see `hexr.endpoints`)."""

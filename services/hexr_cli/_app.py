@@ -6,6 +6,7 @@ import typer
 
 from hexr import __version__
 from hexr_cli import deploy, dev, gateway, traces, vault
+from hexr_cli.console import console
 from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(vault.app, name="vault")
 app.add_typer(gateway.app, name="gateway")
 app.add_typer(traces.app, name="traces")
 deploy.register(app)
+app.command(name="console")(console)
 
 
 @app.command()
