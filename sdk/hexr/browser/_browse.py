@@ -23,7 +23,6 @@ import yaml
 from pydantic import ValidationError
 
 from hexr import _env
-from hexr.context import current_agent
 from hexr.browser._actions import (
     Action,
     Click,
@@ -39,6 +38,7 @@ from hexr.browser._actions import (
 from hexr.browser._egress import DENIED_HEADER, EgressPolicy, EgressProxy
 from hexr.browser._launcher import write_launcher
 from hexr.browser._snapshot import SNAPSHOT_JS, ref_selector, snapshot_items
+from hexr.context import current_agent
 from hexr.errors import BrowserError, ConfigError, EgressDenied
 from hexr.sandbox._isolation import network_namespaces, secret_paths
 from hexr.telemetry import _names as n

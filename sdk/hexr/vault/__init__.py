@@ -25,9 +25,9 @@ from hexr.vault._layout import GATEWAY_SERVICE, UPSTREAMS_PREFIX, VaultLayout
 from hexr.vault._secret import Secret
 
 __all__ = [
-    "AsyncVaultClient",
     "GATEWAY_SERVICE",
     "UPSTREAMS_PREFIX",
+    "AsyncVaultClient",
     "IdentityProvider",
     "LoginRefused",
     "PolicyDenied",

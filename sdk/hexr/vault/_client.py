@@ -39,9 +39,7 @@ from hexr.vault._errors import (
 from hexr.vault._layout import (
     UPSTREAMS_PREFIX,
     VaultLayout,
-    WorkloadName,
     check_name,
-    parse_workload,
 )
 from hexr.vault._paths import normalize_path, normalize_prefix
 from hexr.vault._secret import Secret
