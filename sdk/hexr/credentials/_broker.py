@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from hexr.credentials._cache import CredentialCache
 from hexr.credentials._exchange import InjectorClient
@@ -19,7 +21,7 @@ from hexr.credentials._telemetry import (
     track_cache,
 )
 from hexr.telemetry import get_tracer
-from hexr.telemetry._exceptions import scrubbed_span
+from hexr.telemetry._exceptions import record_error
 from hexr.telemetry._names import ATTR_SPIFFE_ID, ATTR_TENANT, SPAN_CACHE_LOOKUP
 
 __all__ = ["CredentialBroker", "tenant_of"]
@@ -173,25 +175,49 @@ class CredentialBroker:
                     return None
             return self._sealing_key
 
-    @contextmanager
-    def _span(self, tier: Tier) -> Iterator[_Recorder]:
-        attrs = TIER_ATTRS[tier]
-        start = time.perf_counter()
-        recorder = _Recorder()
-        # Failures are recorded scrubbed: the chain under a CredentialError is another
-        # library's error text, which can quote a token. Attributes go in at start and in
-        # one call at the end: each set_attribute is a lock and a validation pass.
-        span_attrs = {"tier": tier, ATTR_SPIFFE_ID: self.spiffe_id, ATTR_TENANT: self.tenant}
-        with scrubbed_span(_tracer, SPAN_CACHE_LOOKUP, attributes=span_attrs) as span:
-            try:
-                yield recorder
-            finally:
-                elapsed = time.perf_counter() - start
-                span.set_attributes(
-                    {"hit": recorder.hit, "duration_ms": round(elapsed * 1000, 3)}
-                )
-                lookup_duration().record(elapsed, attrs)
-                tally.add(recorder.hit, tier)
+    def _span(self, tier: Tier) -> _LookupSpan:
+        return _LookupSpan(tier, self.spiffe_id, self.tenant)
+
+
+class _LookupSpan:
+    """The ``hexr.cache.lookup`` span, duration histogram and tally of one L2/L3 lookup.
+
+    A plain context manager (not nested generator-based ones): the L2 hit is a hot path.
+    Failures are recorded scrubbed (`record_error`): the chain under a CredentialError is
+    another library's error text, which can quote a token. Attributes go in at start and
+    in one call at the end: each set_attribute is a lock and a validation pass.
+    """
+
+    __slots__ = ("_recorder", "_span", "_start", "_tier", "_token")
+
+    def __init__(self, tier: Tier, spiffe_id: str, tenant: str) -> None:
+        self._tier = tier
+        self._recorder = _Recorder()
+        attrs = {"tier": tier, ATTR_SPIFFE_ID: spiffe_id, ATTR_TENANT: tenant}
+        self._span = _tracer.start_span(SPAN_CACHE_LOOKUP, attributes=attrs)
+        self._token: object = None
+        self._start = 0.0
+
+    def __enter__(self) -> _Recorder:
+        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        self._start = time.perf_counter()
+        return self._recorder
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        elapsed = time.perf_counter() - self._start
+        otel_context.detach(self._token)  # type: ignore[arg-type]
+        span, hit = self._span, self._recorder.hit
+        span.set_attributes({"hit": hit, "duration_ms": round(elapsed * 1000, 3)})
+        if exc is not None:
+            record_error(span, exc)
+        span.end()
+        lookup_duration().record(elapsed, TIER_ATTRS[self._tier])
+        tally.add(hit, self._tier)
 
 
 class _Recorder:
