@@ -72,6 +72,7 @@ METRIC_CACHE_MISSES = "hexr.cache.misses"
 METRIC_CACHE_LOOKUP_DURATION = "hexr.cache.lookup.duration"
 METRIC_CREDENTIAL_EXCHANGES = "hexr.credential.exchanges"
 METRIC_CREDENTIAL_FAILURES = "hexr.credential.failures"
+METRIC_CREDENTIAL_RATE_LIMITED = "hexr.credential.rate_limited"
 # Metrics: LLM.
 METRIC_LLM_CALLS = "hexr.llm.calls"
 METRIC_LLM_CALL_ERRORS = "hexr.llm.call_errors"
