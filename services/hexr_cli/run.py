@@ -29,6 +29,14 @@ def run(
     tenant: Annotated[str, typer.Option(help="Tenant of the agent.")],
     agent: Annotated[str, typer.Option(help="Agent name.")],
     role: Annotated[str, typer.Option(help="Process role.")] = "main",
+    own_uid: Annotated[
+        bool,
+        typer.Option(
+            "--own-uid",
+            help="Run the agent under its own unprivileged uid (needs root): it cannot "
+            "reach the registration socket, the secrets or other agents' files.",
+        ),
+    ] = False,
 ) -> None:
     """Run COMMAND as agent identity spiffe://TD/agent/TENANT/AGENT/ROLE.
 
@@ -54,6 +62,19 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     if env.get(_env.HEXR_VAULT_ADDR):
         _enroll_in_vault(tenant, agent, home)
+    if env.get(_env.HEXR_VALKEY_URL):
+        env[_env.HEXR_VALKEY_URL] = _agent_valkey_url(
+            home, env[_env.HEXR_VALKEY_URL], trust_domain, tenant, agent
+        )
+    uid = None
+    if own_uid:
+        if os.geteuid() != 0:
+            typer.echo("error: --own-uid needs root (it switches to the agent's uid)", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        from hexr_cli._agent_uid import agent_uid
+
+        uid = agent_uid(home, tenant, agent)
+        env["HOME"] = "/"  # the operator's home is not the agent's
     try:
         exec_workload(
             spiffe_id,
@@ -62,6 +83,7 @@ def run(
             or str(registration_socket_path(home)),
             workload_socket=workload,
             env=env,
+            uid=uid,
         )
     except HexrError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -72,6 +94,20 @@ def run(
     except OSError as exc:
         typer.echo(f"error: cannot run {command[0]}: {exc.strerror or exc}", err=True)
         raise typer.Exit(126) from None
+
+
+def _agent_valkey_url(home: Path, url: str, trust_domain: str, tenant: str, agent: str) -> str:
+    """A Valkey URL of the agent's own ACL user (its cached credentials only).
+
+    Best effort like the vault enrollment: without it the agent runs with L2 disabled.
+    """
+    from hexr_platform.builtin.valkey import grant_agent
+
+    try:
+        return grant_agent(home, url, trust_domain, tenant, agent)
+    except OSError as exc:
+        typer.echo(f"warning: no Valkey user for the agent, L2 cache disabled: {exc}", err=True)
+        return url
 
 
 def _enroll_in_vault(tenant: str, agent: str, home: Path) -> None:

@@ -17,7 +17,7 @@ import uvicorn
 
 from hexr.errors import ConfigError
 from hexr_identity._authority import Authorities
-from hexr_identity._config import IdentitySettings
+from hexr_identity._config import IdentitySettings, service_registration_socket
 from hexr_identity._issuer import Issuer
 from hexr_identity._notify import Changes
 from hexr_identity._oidc import create_app
@@ -70,6 +70,7 @@ class IdentityService:
         self.http_port = 0
         self._grpc: grpclib.server.Server | None = None
         self._registration: asyncio.AbstractServer | None = None
+        self._service_registration: asyncio.AbstractServer | None = None
         self._http: _Uvicorn | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()
@@ -96,7 +97,8 @@ class IdentityService:
         self.issuer = Issuer(
             self.authorities, issuer_url=self.issuer_url, x509_ttl=s.x509_ttl, jwt_ttl=s.jwt_ttl
         )
-        self.registration = RegistrationServer(self.store, s.trust_domain)
+        self.registration = RegistrationServer(self.store, s.trust_domain, services=False)
+        self.service_registration = RegistrationServer(self.store, s.trust_domain)
 
         # Workload API: world-connectable; attestation, not file modes, protects it.
         workload_path = s.workload_socket
@@ -110,14 +112,22 @@ class IdentityService:
         # Registration API: the trust boundary, owner-only from the moment it exists.
         reg_path = s.registration_socket_path
         _prepare_socket_path(reg_path, private=True)
+        services_path = service_registration_socket(reg_path)
+        if services_path.is_socket():
+            services_path.unlink()
         old_umask = os.umask(0o177)
         try:
             self._registration = await asyncio.start_unix_server(
                 self.registration.handle, path=str(reg_path), limit=MAX_REQUEST_BYTES
             )
+            self._service_registration = await asyncio.start_unix_server(
+                self.service_registration.handle, path=str(services_path),
+                limit=MAX_REQUEST_BYTES,
+            )
         finally:
             os.umask(old_umask)
         os.chmod(reg_path, 0o600)
+        os.chmod(services_path, 0o600)
 
         http_sock.listen(128)
         config = uvicorn.Config(
@@ -159,9 +169,12 @@ class IdentityService:
             self._grpc.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._grpc.wait_closed(), 2.0)
-        if self._registration is not None:
-            self._registration.close()
-        for path in (self.settings.workload_socket, self.settings.registration_socket_path):
+        for server in (self._registration, self._service_registration):
+            if server is not None:
+                server.close()
+        reg_path = self.settings.registration_socket_path
+        services_path = service_registration_socket(reg_path)
+        for path in (self.settings.workload_socket, reg_path, services_path):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         self._stopped.set()

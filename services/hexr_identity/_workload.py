@@ -21,7 +21,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from spiffe._proto import workload_pb2 as pb
 
-from hexr_identity._attest import NotAttested, attest, peer_credentials
+from hexr_identity._attest import NotAttested, attest, is_running, peer_credentials
 from hexr_identity._authority import Authorities
 from hexr_identity._issuer import Issuer
 from hexr_identity._notify import Changes
@@ -97,7 +97,7 @@ class WorkloadApi:
             raise GRPCError(Status.PERMISSION_DENIED, "no identity issued") from err
 
     def _still_registered(self, entry: Entry) -> bool:
-        return self._store.get(entry.pid) == entry
+        return self._store.get(entry.pid) == entry and is_running(entry.pid)
 
     def _x509_bundle(self) -> bytes:
         return b"".join(a.der for a in self._auth.x509_bundle())

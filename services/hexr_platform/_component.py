@@ -53,7 +53,9 @@ def _make_dirs(ctx: ComponentContext) -> None:
     for directory, mode in (
         (ctx.data_dir, 0o700),
         (ctx.log_path.parent, 0o700),
-        (ctx.run_dir, 0o700),
+        # Traversable (not listable) by agents run under their own uid: the Workload API
+        # socket lives below it; nothing secret does.
+        (ctx.run_dir, 0o711),
         (ctx.secrets_dir, 0o700),
     ):
         directory.mkdir(parents=True, exist_ok=True)

@@ -53,7 +53,7 @@ def default_broker() -> CredentialBroker:
 
 
 def _build_default_broker() -> CredentialBroker:
-    from hexr._settings import check_bearer_url, resolve_endpoint
+    from hexr._settings import check_bearer_url, resolve_endpoint, with_valkey_credentials
     from hexr.credentials._broker import CredentialBroker
     from hexr.credentials._exchange import InjectorClient, injector_audience
     from hexr.credentials._shared import SealedStore
@@ -74,7 +74,7 @@ def _build_default_broker() -> CredentialBroker:
         ssl_context = source.client_ssl_context(authorize_id(audience))
     injector = InjectorClient(url, source, audience=audience, ssl_context=ssl_context)
     valkey_url = resolve_endpoint(_env.HEXR_VALKEY_URL)
-    shared = SealedStore(valkey_url) if valkey_url else None
+    shared = SealedStore(with_valkey_credentials(valkey_url)) if valkey_url else None
     return CredentialBroker(str(spiffe_id), injector, shared=shared)
 
 
