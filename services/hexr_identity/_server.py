@@ -12,6 +12,7 @@ import time
 from collections.abc import Generator
 from pathlib import Path
 
+import grpclib.config
 import grpclib.server
 import uvicorn
 
@@ -29,6 +30,7 @@ __all__ = ["IdentityService"]
 
 _log = logging.getLogger("hexr_identity")
 _MAINTENANCE_SECONDS = 1.0
+_INBOUND_WINDOW = 2**16 - 1
 
 
 class _Uvicorn(uvicorn.Server):
@@ -104,7 +106,13 @@ class IdentityService:
         workload_path = s.workload_socket
         _prepare_socket_path(workload_path, private=False)
         self._grpc = grpclib.server.Server(
-            [WorkloadApi(self.store, self.authorities, self.issuer, self.changes)]
+            [WorkloadApi(self.store, self.authorities, self.issuer, self.changes)],
+            # Inbound windows at the HTTP/2 minimum: with the request size checked from its
+            # length prefix, a sender can make the service buffer at most this much.
+            config=grpclib.config.Configuration(
+                http2_connection_window_size=_INBOUND_WINDOW,
+                http2_stream_window_size=_INBOUND_WINDOW,
+            ),
         )
         await self._grpc.start(path=str(workload_path))
         os.chmod(workload_path, 0o666)  # noqa: S103 - world-connectable by design
