@@ -212,11 +212,11 @@ class VaultClient:
             if self._token is not None and self._token.value == stale:
                 self._token = None
 
-    def _call(self, op: str, request: Callable[[], T]) -> T:
+    def _call(self, op: str, request: Callable[[], T], path: str | None = None) -> T:
         self._ensure_token()
         current = self._hvac.token
         try:
-            with translate_errors(op, self._config.addr):
+            with translate_errors(op, self._config.addr, path):
                 return request()
         except PolicyDenied:
             # If another thread has already replaced our token, the denial may be about
@@ -226,7 +226,7 @@ class VaultClient:
         # The token was revoked or expired under us: log in again and retry once.
         self._invalidate(current)
         self._ensure_token()
-        with translate_errors(op, self._config.addr):
+        with translate_errors(op, self._config.addr, path):
             return request()
 
     def invalidate_token(self) -> None:
@@ -283,6 +283,7 @@ class VaultClient:
                 mount_point=self._layout.kv_mount,
                 raise_on_deleted_version=True,
             ),
+            relative,
         )
         return secret_from_response(relative, response)
 
@@ -305,6 +306,7 @@ class VaultClient:
                     secret=fields,
                     mount_point=self._layout.kv_mount,
                 ),
+                relative,
             )
             version = (response.get("data") or {}).get("version")
             return int(version) if isinstance(version, int) else 0
@@ -327,6 +329,7 @@ class VaultClient:
                         self._kv_path(tenant, relative).rstrip("/"),
                         mount_point=self._layout.kv_mount,
                     ),
+                    relative,
                 )
             except SecretNotFound:
                 return []
