@@ -14,6 +14,8 @@ from typing import Any
 import wrapt
 
 from hexr.llm._base import LLMCall
+from hexr.telemetry import get_meter
+from hexr.telemetry._names import ATTR_LLM_STREAM_ABANDONED, METRIC_LLM_STREAMS_ABANDONED
 
 __all__ = [
     "AsyncMessageStreamManagerProxy",
@@ -23,6 +25,24 @@ __all__ = [
 ]
 
 
+_abandoned = get_meter().create_counter(
+    METRIC_LLM_STREAMS_ABANDONED,
+    description="Streamed LLM calls the caller stopped reading before the end",
+)
+
+
+def _stop(call: LLMCall) -> None:
+    """End a stream the caller closed or dropped: abandoned unless it had ended already.
+
+    An early stop is not an error (the status stays unset), but the span says so and a
+    counter counts it, so a trace shows why a call has no finish reason.
+    """
+    if not call._done:
+        call.span.set_attribute(ATTR_LLM_STREAM_ABANDONED, True)
+        _abandoned.add(1, call.labels.base)
+    call.finish(None)
+
+
 class StreamProxy(wrapt.ObjectProxy[Any]):
     """A synchronous stream whose iteration feeds an `LLMCall`."""
 
@@ -30,7 +50,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
         super().__init__(wrapped)
         self._self_call = call
         # A stream dropped without being read to the end or closed still ends its span.
-        weakref.finalize(self, call.finish, None)
+        weakref.finalize(self, _stop, call)
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -64,7 +84,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
         try:
             self.__wrapped__.close()
         finally:
-            self._self_call.finish(None)
+            _stop(self._self_call)
 
 
 class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
@@ -73,7 +93,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
     def __init__(self, wrapped: Any, call: LLMCall) -> None:
         super().__init__(wrapped)
         self._self_call = call
-        weakref.finalize(self, call.finish, None)
+        weakref.finalize(self, _stop, call)
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -107,7 +127,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
         try:
             await self.__wrapped__.close()
         finally:
-            self._self_call.finish(None)
+            _stop(self._self_call)
 
 
 def _final_message(stream: Any) -> Any:

@@ -53,6 +53,8 @@ ATTR_GENAI_COMPLETION = "gen_ai.completion"
 ATTR_ERROR_TYPE = "error.type"
 ATTR_LLM_STREAMING = "hexr.llm.streaming"
 ATTR_LLM_TIME_TO_FIRST_CHUNK = "hexr.llm.time_to_first_chunk"
+ATTR_LLM_STREAM_ABANDONED = "hexr.llm.stream.abandoned"
+"""True on a streamed call the caller stopped reading (closed or dropped) before its end."""
 
 # Guard results on the hexr.llm.chat span (set by hexr.guard through the LLM hooks).
 ATTR_GUARD_PROMPT_BLOCKED = "hexr.guard.prompt_blocked"
@@ -76,6 +78,7 @@ METRIC_CREDENTIAL_RATE_LIMITED = "hexr.credential.rate_limited"
 # Metrics: LLM.
 METRIC_LLM_CALLS = "hexr.llm.calls"
 METRIC_LLM_CALL_ERRORS = "hexr.llm.call_errors"
+METRIC_LLM_STREAMS_ABANDONED = "hexr.llm.streams_abandoned"
 METRIC_LLM_CALL_DURATION = "hexr.llm.call.duration"
 METRIC_LLM_INPUT_TOKENS = "hexr.llm.input_tokens"
 METRIC_LLM_OUTPUT_TOKENS = "hexr.llm.output_tokens"
