@@ -130,10 +130,6 @@ def spawn_detached(
     # Logs may hold sensitive lines (OpenBao prints its dev root token): owner-only.
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "ab") as log:
-        # The log is appended across down/up: a marker tells one start's lines from the last.
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        log.write(f"==> hexr: {Path(argv[0]).name} starting at {stamp}\n".encode())
-        log.flush()
         proc = subprocess.Popen(  # noqa: S603 - argv comes from the component registry
             list(argv),
             stdin=subprocess.DEVNULL,

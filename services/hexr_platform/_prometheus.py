@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from hexr_platform._webauth import WEB_USER, web_password, web_password_file
 from hexr_platform.component import ComponentContext
 
 __all__ = [
@@ -80,12 +81,32 @@ def prometheus_config(ctx: ComponentContext, interval: str = "5s") -> dict[str, 
     }
     alertmanager = ctx.peers.get("alertmanager")
     if alertmanager is not None:
-        config["alerting"] = {
-            "alertmanagers": [
-                {"static_configs": [{"targets": [f"{alertmanager.host}:{alertmanager.port}"]}]}
-            ]
+        target: dict[str, object] = {
+            "static_configs": [{"targets": [f"{alertmanager.host}:{alertmanager.port}"]}]
         }
+        target.update(_basic_auth(alertmanager))
+        config["alerting"] = {"alertmanagers": [target]}
+    scrapes = config["scrape_configs"]
+    assert isinstance(scrapes, list)  # noqa: S101 (built just above)
+    for name in ("alertmanager", "pushgateway"):
+        peer = ctx.peers.get(name)
+        if peer is not None:
+            # Protected components are scraped with their credentials, by their own job.
+            scrapes.append(
+                {
+                    "job_name": name,
+                    "static_configs": [{"targets": [f"{peer.host}:{peer.port}"]}],
+                    "honor_labels": True,
+                    **_basic_auth(peer),
+                }
+            )
     return config
+
+
+def _basic_auth(peer: ComponentContext) -> dict[str, object]:
+    web_password(peer.home, peer.name)  # the peer may start after this config is written
+    path = web_password_file(peer.home, peer.name)
+    return {"basic_auth": {"username": WEB_USER, "password_file": str(path)}}
 
 
 def prometheus_preparer(interval: str = "5s") -> Callable[[ComponentContext], None]:

@@ -22,7 +22,7 @@ from hexr_vault._operator_token import LOCAL_ROOT_TOKEN_FILE
 if TYPE_CHECKING:
     from hexr_platform.component import ComponentContext
 
-__all__ = ["LOCAL_UNSEAL_KEY_FILE", "ensure_unsealed", "server_config", "serving"]
+__all__ = ["LOCAL_UNSEAL_KEY_FILE", "config_path", "ensure_unsealed", "server_config", "serving"]
 
 LOCAL_UNSEAL_KEY_FILE = Path("secrets") / "openbao-unseal-key"
 """Under ``$HEXR_HOME``: the unseal key of the local OpenBao's raft storage (0600)."""
@@ -39,12 +39,17 @@ def storage_dir(ctx: ComponentContext) -> Path:
     return ctx.data_dir / "storage"
 
 
+def config_path(ctx: ComponentContext) -> Path:
+    """The server config file; its name says where the server listens (seen in ``ps``)."""
+    return ctx.data_dir / f"openbao-{ctx.host}.hcl"
+
+
 def server_config(ctx: ComponentContext) -> Path:
     """Write the server's HCL config (raft storage, loopback listener); its path."""
     storage = storage_dir(ctx)
     cluster = ctx.ports.get("cluster", ctx.port + 1)
     storage.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = ctx.data_dir / "openbao.hcl"
+    path = config_path(ctx)
     text = "\n".join(
         [
             # OpenBao 2 has no "file" backend: a one-node raft cluster is its raft storage.

