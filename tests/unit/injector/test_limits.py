@@ -125,3 +125,18 @@ def test_rate_limiter_refills_with_time_and_forgets_beyond_its_bound() -> None:
     for name in ("b", "c", "d"):
         limiter.acquire(name)
     assert len(limiter._buckets) == 2
+
+
+async def test_unknown_service_says_where_services_are_configured(
+    tmp_path: Path, token_mint: TokenMint, injector_config: Callable[..., Path], moto_server: Any
+) -> None:
+    # Issue 17, first run 2.
+    async with _client(tmp_path, token_mint, injector_config, moto_server.url) as http:
+        response = await http.post("/exchange", json={"service": "aws_s4"},
+                                   headers=_bearer(token_mint))
+    assert response.status_code == 404
+    message = response.json()["error"]["message"]
+    assert message.startswith("service 'aws_s4' is not configured")
+    for hint in ("'services:'", "'grants:'", "HEXR_INJECTOR_CONFIG", "docs/injector-config.md"):
+        assert hint in message
+    assert len(message) <= 200  # the SDK shows up to 200 characters of it
