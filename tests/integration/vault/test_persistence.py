@@ -1,57 +1,64 @@
 """Issue 17, finding 4 and first run 3/4: the local OpenBao keeps secrets across down/up,
-no log holds its root token or unseal key, and ``hexr vault`` names paths (never values)."""
+no log holds its root token or unseal key, and ``hexr vault`` names paths (never values).
+
+The real supervisor (in-process) starts identity + OpenBao; the ``hexr vault`` commands run
+in-process through Typer's runner against it.
+"""
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from hexr import _env
-
-HEXR = str(Path(sys.executable).with_name("hexr"))
-
-
-def _hexr(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([HEXR, *args], env=env, capture_output=True, text=True, timeout=120)
+from hexr_cli._app import app
+from hexr_platform import Platform
 
 
-def test_secrets_survive_down_and_up_and_no_log_holds_a_vault_secret(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HEXR_", "VAULT_", "BAO_")) and k != _env.SPIFFE_ENDPOINT_SOCKET}
+def _vault(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["vault", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_secrets_survive_down_and_up_and_no_log_holds_a_vault_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
-    env[_env.HEXR_HOME] = str(home)
+    for name in (_env.HEXR_VAULT_ADDR, _env.HEXR_VAULT_TOKEN, "VAULT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(_env.HEXR_HOME, str(home))
+    platform = Platform(home)
     try:
-        up = _hexr(env, "dev", "up", "-c", "openbao")
-        assert up.returncode == 0, up.stdout + up.stderr
-        seeded = _hexr(env, "vault", "put", "acme", "shared/db", "password=kept-31337")
-        assert seeded.returncode == 0, seeded.stderr
-        assert "warning" not in seeded.stderr
-        unread = _hexr(env, "vault", "put", "acme", "openai/api-key", "key=sk-unread-4242")
-        assert unread.returncode == 0, unread.stderr
-        assert "no agent reads 'openai/api-key'" in unread.stderr
-        assert "shared/" in unread.stderr
-        assert "agents/<name>/" in unread.stderr
-        assert "sk-unread-4242" not in unread.stdout + unread.stderr
-        missing = _hexr(env, "vault", "get", "acme", "shared/nothing-here")
-        assert missing.returncode == 1
-        assert "no secret at 'shared/nothing-here'" in missing.stderr
-        assert _hexr(env, "dev", "down").returncode == 0
-        again = _hexr(env, "dev", "up", "-c", "openbao")
-        assert again.returncode == 0, again.stdout + again.stderr
-        kept = _hexr(env, "vault", "get", "acme", "shared/db", "--field", "password")
-        assert kept.returncode == 0, kept.stderr
-        assert kept.stdout.strip() == "kept-31337"
+        assert platform.up(["openbao"]).ok
+        code, _, err = _vault("put", "acme", "shared/db", "password=kept-31337")
+        assert code == 0, err
+        assert "warning" not in err
+        code, out, err = _vault("put", "acme", "openai/api-key", "key=sk-unread-4242")
+        assert code == 0, err
+        assert "no agent reads 'openai/api-key'" in err
+        assert "shared/" in err
+        assert "agents/<name>/" in err
+        assert "sk-unread-4242" not in out + err
+        code, _, err = _vault("get", "acme", "shared/nothing-here")
+        assert code == 1
+        assert "no secret at 'shared/nothing-here'" in err
+        platform.down(grace_s=2.0)
+        assert platform.up(["openbao"]).ok
+        code, out, err = _vault("get", "acme", "shared/db", "--field", "password")
+        assert code == 0, err
+        assert out.strip() == "kept-31337"
     finally:
-        _hexr(env, "dev", "down")
+        platform.down(grace_s=2.0)
     secrets_dir = home / "secrets"
     root_token = (secrets_dir / "openbao-root-token").read_text().strip()
     unseal_key = (secrets_dir / "openbao-unseal-key").read_text().strip()
     for name in ("openbao-root-token", "openbao-unseal-key"):
         assert stat.S_IMODE((secrets_dir / name).stat().st_mode) == 0o600
+    log = (home / "logs" / "openbao.log").read_text(errors="replace")
+    assert log.count("==> hexr: openbao starting at") == 2  # a marker per start
     logs = "".join(p.read_text(errors="replace") for p in (home / "logs").iterdir())
-    assert logs.count("==> hexr:") >= 2  # a marker per start
     for secret in (root_token, unseal_key, "kept-31337"):
         assert secret not in logs
