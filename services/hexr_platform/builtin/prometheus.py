@@ -51,11 +51,14 @@ def _web_args(ctx: ComponentContext, protected: bool) -> list[str]:
     return [f"--web.config.file={web_config(ctx)}"] if protected else []
 
 
-def prometheus_spec(scrape_interval: str = "5s", *, lifecycle: bool = False) -> ComponentSpec:
+def prometheus_spec(
+    scrape_interval: str = "5s", *, lifecycle: bool = False, authenticated_peers: bool = True
+) -> ComponentSpec:
     """Prometheus scraping the platform (file_sd) and alerting to Alertmanager.
 
-    ``lifecycle`` enables ``POST /-/reload`` (test fixtures reload rules that way); the
-    platform leaves it off: configuration reloads on SIGHUP.
+    ``lifecycle`` enables ``POST /-/reload`` and ``authenticated_peers=False`` reaches
+    Alertmanager and the Pushgateway without credentials (test fixtures, whose peers are
+    open); the platform reloads on SIGHUP and authenticates.
     """
     return ComponentSpec(
         name="prometheus",
@@ -68,7 +71,7 @@ def prometheus_spec(scrape_interval: str = "5s", *, lifecycle: bool = False) -> 
             *(["--web.enable-lifecycle"] if lifecycle else []),
         ],
         health=http_ok("/-/ready"),
-        prepare=prometheus_preparer(scrape_interval),
+        prepare=prometheus_preparer(scrape_interval, authenticated_peers=authenticated_peers),
         publish=lambda ctx: {_env.HEXR_PROMETHEUS_URL: f"http://{ctx.host}:{ctx.port}"},
         optional=True,
         install_hint=PROMETHEUS_INSTALL_HINT,
