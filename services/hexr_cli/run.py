@@ -62,7 +62,9 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     if env.get(_env.HEXR_VAULT_ADDR):
         _enroll_in_vault(tenant, agent, home)
-    if env.get(_env.HEXR_VALKEY_URL):
+    published_valkey = published_env(home).get(_env.HEXR_VALKEY_URL)
+    if published_valkey and env.get(_env.HEXR_VALKEY_URL) == published_valkey:
+        # The local platform's Valkey: the agent gets an ACL user of its own.
         env[_env.HEXR_VALKEY_URL] = _agent_valkey_url(
             home, env[_env.HEXR_VALKEY_URL], trust_domain, tenant, agent
         )

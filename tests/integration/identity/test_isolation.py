@@ -42,7 +42,7 @@ def test_agents_socket_refuses_service_identities(identity_service) -> None:
 # interpreter may live under /root (0700), which an unprivileged uid cannot execute.
 SYSTEM_PYTHON = "/usr/bin/python3"
 SITE = next(p for p in sys.path if p.endswith("site-packages"))
-_PROBE = """
+_PROBE = r"""
 import json, os, socket, sys, site
 site.addsitedir(sys.argv.pop())
 from hexr.identity import IdentitySource
@@ -60,6 +60,24 @@ def connect_registration():
 out["registration_denied"] = denied(connect_registration)
 out["secrets_denied"] = denied(lambda: os.listdir(os.path.join(home, "secrets")))
 out["peer_denied"] = denied(lambda: open(peer_file).read()) if os.path.exists(peer_file) else None
+from urllib.parse import unquote, urlsplit
+url = urlsplit(os.environ["HEXR_VALKEY_URL"])
+out["valkey_user"] = url.username
+def resp(*parts):
+    # Raw RESP: the system interpreter lacks a dependency of the valkey client on 3.11.2.
+    encoded = [p.encode() for p in parts]
+    return b"*%d\r\n" % len(encoded) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in encoded)
+peer = os.path.basename(peer_file)
+own_key = f"cred:{out['id']}:aws_s3:us-east-1"
+peer_key = f"cred:spiffe://hexr.local/agent/acme/{peer}/main:aws_s3:us-east-1"
+with socket.create_connection((url.hostname, url.port), timeout=5) as conn:
+    conn.sendall(resp("AUTH", unquote(url.username), unquote(url.password))
+                 + resp("SET", own_key, "sealed") + resp("GET", own_key) + resp("GET", peer_key))
+    replies = b""
+    while replies.count(b"\r\n") < 5 and not replies.startswith(b"-"):
+        replies += conn.recv(4096)
+out["own_key_ok"] = replies.startswith(b"+OK\r\n+OK\r\n$6\r\nsealed\r\n")
+out["peer_key_denied"] = b"-NOPERM" in replies
 with open(os.path.join(shared, out["id"].rsplit("/", 2)[1]), "w") as fh:
     fh.write("private to its agent")
 print(json.dumps(out))
@@ -68,16 +86,16 @@ print(json.dumps(out))
 
 @pytest.fixture
 def traversable_platform() -> Iterator[tuple[Path, dict[str, str]]]:
-    """``hexr dev up -c identity`` in a HEXR_HOME other uids can traverse (not /tmp/pytest-*,
-    whose directories are 0700)."""
+    """``hexr dev up -c identity -c valkey`` in a HEXR_HOME other uids can traverse (not
+    /tmp/pytest-*, whose directories are 0700)."""
     base = Path(tempfile.mkdtemp(prefix="hexr-iso-"))
     base.chmod(0o711)
     home = base / "home"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HEXR_", "VAULT_", "BAO_")) and k != _env.SPIFFE_ENDPOINT_SOCKET}
     env[_env.HEXR_HOME] = str(home)
-    up = subprocess.run([HEXR, "dev", "up", "-c", "identity"], env=env, capture_output=True,
-                        timeout=90)
+    up = subprocess.run([HEXR, "dev", "up", "-c", "identity", "-c", "valkey"], env=env,
+                        capture_output=True, timeout=90)
     try:
         assert up.returncode == 0, up.stdout.decode() + up.stderr.decode()
         yield home, env
@@ -113,5 +131,8 @@ def test_own_uid_agents_are_isolated(traversable_platform) -> None:
     for probe in (first, second):
         assert probe["registration_denied"]
         assert probe["secrets_denied"]
+        assert probe["own_key_ok"]  # its own Valkey ACL user, handed over by `dev run`
+        assert probe["peer_key_denied"]
+    assert first["valkey_user"] == "agent%3Aacme%3Aalpha"
     assert second["peer_denied"] is True  # beta cannot read what alpha wrote
     assert registration_socket_path(home).exists()
