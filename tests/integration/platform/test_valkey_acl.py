@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,7 +107,9 @@ def test_planted_lock_stalls_a_caller_only_briefly(
         raw = valkey.Valkey.from_url(valkey_server.url)
         pod._shared_key()  # fetch the sealing key first: L2 is then in use
         raw.set(f"lock:{key.storage_key()}", "planted", px=60_000)
+        began = time.monotonic()
         lookup = pod.lookup("aws_s3", "us-east-1")
+        print(f"planted 60 s lock: served after {time.monotonic() - began:.2f} s")
         pod.close()
     assert lookup.tier == "L3"
     assert client.exchanges == 1
