@@ -13,7 +13,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from platformdirs import user_data_dir
 
@@ -28,6 +28,8 @@ __all__ = [
     "platform_file",
     "published_env",
     "resolve_endpoint",
+    "valkey_password_file",
+    "with_valkey_credentials",
 ]
 
 DEFAULT_TRUST_DOMAIN = "hexr.local"
@@ -81,6 +83,34 @@ def resolve_endpoint(name: str, default: str | None = None) -> str | None:
     if value:
         return value
     return published_env().get(name, default)
+
+
+VALKEY_SHARED_USER = "platform"
+"""The Valkey ACL user of processes that can read the platform's secrets directory."""
+
+
+def valkey_password_file(home: Path, user: str) -> Path:
+    """Where the local platform keeps the password of Valkey ACL user ``user`` (0600)."""
+    return home / "secrets" / f"valkey-{user.replace(':', '-')}.password"
+
+
+def with_valkey_credentials(url: str, home: Path | None = None) -> str:
+    """``url`` with the local platform's Valkey credentials, when it names none.
+
+    The platform publishes ``HEXR_VALKEY_URL`` without a password (``platform.json`` is
+    not a secret); ``hexr dev run`` hands each agent a URL of its own ACL user instead. A
+    process of the platform's own user, which can read ``$HEXR_HOME/secrets``, uses the
+    shared user's password from there. Otherwise ``url`` is returned as it is.
+    """
+    parts = urlsplit(url)
+    if parts.password or not parts.hostname:
+        return url
+    try:
+        password = valkey_password_file(home or default_home(), VALKEY_SHARED_USER).read_text()
+    except OSError:
+        return url
+    netloc = f"{VALKEY_SHARED_USER}:{quote(password.strip(), safe='')}@{parts.netloc}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def check_bearer_url(url: str, name: str) -> str:

@@ -43,8 +43,22 @@ _CONTENT_KEYS = frozenset(
      "content", "contents", "system_prompt", "response_text", "user_input", "arguments",
      "tool_arguments", "gen_ai.prompt", "gen_ai.completion", "input_text", "output_text"}
 )
+# A source line as a traceback quotes it: `secret = hexr.vault.get(...)` assigns the result
+# of a call (or a subscript) to a name. That is code, not a value, and stays readable.
+_CODE_ASSIGNMENT = re.compile(r"\s+=\s+")
+_CODE_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]")
+
+
+def _redact_assignment(match: re.Match[str]) -> str:
+    """``key=value`` with the value redacted, unless it is code (see `_CODE_VALUE`)."""
+    separator, value = match.group(2), match.group(3)
+    if _CODE_ASSIGNMENT.fullmatch(separator) and _CODE_VALUE.match(value):
+        return match.group(0)
+    return f"{match.group(1)}{separator}{REDACTED}"
+
+
 # Shapes of credentials wherever they appear in text. Order matters: PEM blocks first.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
                 re.S), REDACTED),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
@@ -64,7 +78,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(password|passwd|secret|token|api[_-]?key|access[_-]?key"
                 r"|authorization)([\"']?\s*[=:]\s*)"
                 r"(\"[^\"]*\"|'[^']*'|(?:(?:token|bearer|basic)\s+)?[^\s,;&]+)"),
-     r"\1\2" + REDACTED),
+     _redact_assignment),
 )
 # One cheap search decides whether a string needs the full pattern pass; almost none do.
 _TRIGGER = re.compile(

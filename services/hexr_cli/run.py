@@ -33,6 +33,14 @@ def run(
         str | None,
         typer.Option(help="module:function of the @serves_a2a agent to serve over A2A."),
     ] = None,
+    own_uid: Annotated[
+        bool,
+        typer.Option(
+            "--own-uid",
+            help="Run the agent under its own unprivileged uid (needs root): it cannot "
+            "reach the registration socket, the secrets or other agents' files.",
+        ),
+    ] = False,
 ) -> None:
     """Run COMMAND as agent identity spiffe://TD/agent/TENANT/AGENT/ROLE.
 
@@ -63,6 +71,21 @@ def run(
     )
     if a2a:
         env[_env.HEXR_A2A_URL] = _start_a2a_sidecar(a2a, tenant, agent, env, registration)
+    published_valkey = published_env(home).get(_env.HEXR_VALKEY_URL)
+    if published_valkey and env.get(_env.HEXR_VALKEY_URL) == published_valkey:
+        # The local platform's Valkey: the agent gets an ACL user of its own.
+        env[_env.HEXR_VALKEY_URL] = _agent_valkey_url(
+            home, env[_env.HEXR_VALKEY_URL], trust_domain, tenant, agent
+        )
+    uid = None
+    if own_uid:
+        if os.geteuid() != 0:
+            typer.echo("error: --own-uid needs root (it switches to the agent's uid)", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        from hexr_cli._agent_uid import agent_uid
+
+        uid = agent_uid(home, tenant, agent)
+        env["HOME"] = "/"  # the operator's home is not the agent's
     try:
         exec_workload(
             spiffe_id,
@@ -70,6 +93,7 @@ def run(
             registration_socket=registration,
             workload_socket=workload,
             env=env,
+            uid=uid,
         )
     except HexrError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -102,6 +126,18 @@ def _start_a2a_sidecar(
         raise typer.Exit(1) from None
     typer.echo(f"A2A sidecar of {tenant}/{agent} at {url}", err=True)
     return url
+def _agent_valkey_url(home: Path, url: str, trust_domain: str, tenant: str, agent: str) -> str:
+    """A Valkey URL of the agent's own ACL user (its cached credentials only).
+
+    Best effort like the vault enrollment: without it the agent runs with L2 disabled.
+    """
+    from hexr_platform.builtin.valkey import grant_agent
+
+    try:
+        return grant_agent(home, url, trust_domain, tenant, agent)
+    except OSError as exc:
+        typer.echo(f"warning: no Valkey user for the agent, L2 cache disabled: {exc}", err=True)
+        return url
 
 
 def _enroll_in_vault(tenant: str, agent: str, home: Path) -> None:

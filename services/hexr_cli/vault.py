@@ -29,6 +29,8 @@ TokenFile = Annotated[
 Tenant = Annotated[str, typer.Argument(help="Tenant name.")]
 
 _MAX_INPUT_BYTES = 256 * 1024
+# Tenant-relative prefixes the default agent-path policy lets someone read.
+_READABLE_PREFIXES = ("shared/", "agents/", "credentials/")
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -90,6 +92,13 @@ def put(
     except (HexrError, OSError) as exc:
         raise _fail(exc) from None
     typer.echo(f"wrote tenants/{tenant}/{path} version {version}")
+    if not path.lstrip("/").startswith(_READABLE_PREFIXES):
+        typer.echo(
+            f"warning: with the default policy no agent reads {path!r}: agents read"
+            " shared/... and their own agents/<name>/..., the credential injector reads"
+            " credentials/... (more prefixes need rules in the agent-path policy)",
+            err=True,
+        )
 
 
 @app.command()

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+from hexr.endpoints import with_valkey_credentials
 from hexr_gateway._config import RateLimit
 from hexr_gateway.errors import RateLimited, Unavailable
 
@@ -72,8 +73,10 @@ class ValkeyCounter(WindowCounter):
     def __init__(self, url: str, *, timeout: float = 1.0) -> None:
         import valkey.asyncio as valkey_asyncio
 
+        # The platform's published URL has no password; the gateway (a process of the
+        # platform's user) takes the shared user's from the secrets directory.
         self._client: Any = valkey_asyncio.from_url(  # type: ignore[no-untyped-call]
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            with_valkey_credentials(url), socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._script = self._client.register_script(_SCRIPT)
 

@@ -13,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any
 
+from hexr.endpoints import with_valkey_credentials
 from hexr_gateway.errors import Unavailable
 
 __all__ = ["InMemorySpecStore", "RegisteredSpec", "SpecStore", "ValkeySpecStore"]
@@ -79,8 +80,10 @@ class ValkeySpecStore(SpecStore):
     def __init__(self, url: str, *, timeout: float = 2.0) -> None:
         import valkey.asyncio as valkey_asyncio
 
+        # The platform's published URL has no password; the gateway (a process of the
+        # platform's user) takes the shared user's from the secrets directory.
         self._client: Any = valkey_asyncio.from_url(  # type: ignore[no-untyped-call]
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            with_valkey_credentials(url), socket_timeout=timeout, socket_connect_timeout=timeout
         )
 
     async def _run(self, op: Any) -> Any:

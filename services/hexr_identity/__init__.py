@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hexr_identity._config import IdentitySettings, registration_socket_path, workload_socket_path
+from hexr_identity._config import (
+    IdentitySettings,
+    registration_socket_for,
+    registration_socket_path,
+    service_registration_socket,
+    workload_socket_path,
+)
 
 if TYPE_CHECKING:
     from hexr_identity._server import IdentityService
@@ -17,7 +23,9 @@ if TYPE_CHECKING:
 __all__ = [
     "IdentityService",
     "IdentitySettings",
+    "registration_socket_for",
     "registration_socket_path",
+    "service_registration_socket",
     "workload_socket_path",
 ]
 

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from hexr_identity._registry import Entry, RegistrationStore
 
-__all__ = ["NotAttested", "PeerCred", "attest", "peer_credentials", "process_start_time"]
+__all__ = [
+    "NotAttested",
+    "PeerCred",
+    "attest",
+    "is_running",
+    "peer_credentials",
+    "process_start_time",
+]
 
 _UCRED = struct.Struct("3i")
 
@@ -52,6 +59,17 @@ def process_start_time(pid: int) -> int | None:
         return None
 
 
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` exists and is neither a zombie nor dead (``/proc/PID/stat`` state)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state not in (b"Z", b"X", b"x", b"")
+
+
 def attest(store: RegistrationStore, peer: PeerCred) -> Entry:
     """The registration entry of ``peer``.
 
@@ -67,4 +85,9 @@ def attest(store: RegistrationStore, peer: PeerCred) -> Entry:
         raise NotAttested("caller is not a registered workload")
     if entry.uid is not None and entry.uid != peer.uid:
         raise NotAttested("caller is not a registered workload")
+    if not is_running(peer.pid):
+        # SO_PEERCRED names who opened the connection; a child forked with it inherits
+        # it. Once the registered process has exited (an unreaped zombie keeps its pid and
+        # start time) nothing may be issued over its connections any more.
+        raise NotAttested("the registered process is no longer running")
     return entry

@@ -15,7 +15,13 @@ from hexr import env as _env
 from hexr.config import SectionSettings
 from hexr.endpoints import DEFAULT_TRUST_DOMAIN, default_home
 
-__all__ = ["IdentitySettings", "registration_socket_path", "workload_socket_path"]
+__all__ = [
+    "IdentitySettings",
+    "registration_socket_for",
+    "registration_socket_path",
+    "service_registration_socket",
+    "workload_socket_path",
+]
 
 DEFAULT_HTTP_PORT = 8761
 
@@ -28,6 +34,23 @@ def workload_socket_path(home: Path) -> Path:
 def registration_socket_path(home: Path) -> Path:
     """Default registration socket (owner-only directory) of the local platform."""
     return home / "identity" / "admin" / "registration.sock"
+
+
+def service_registration_socket(registration_socket: Path | str) -> Path:
+    """The socket that also registers ``service/*`` IDs, next to the agents' one.
+
+    Only the platform supervisor uses it: ``hexr dev run`` (and any launcher of agents)
+    talks to ``registration_socket``, which refuses service identities, so an agent's
+    launcher path can never make a process the credential injector.
+    """
+    return Path(registration_socket).with_name("services.sock")
+
+
+def registration_socket_for(registration_socket: Path | str, spiffe_id: object) -> str:
+    """The socket a launcher of ``spiffe_id`` uses: the services one for ``service/*``."""
+    if str(spiffe_id).split("://", 1)[-1].split("/", 2)[1:2] == ["service"]:
+        return str(service_registration_socket(registration_socket))
+    return str(registration_socket)
 
 
 class IdentitySettings(SectionSettings):

@@ -12,6 +12,9 @@ Requests (one JSON object per line, at most 16 KiB), each answered by one line:
 - ``{"op": "unregister", "pid": 123}``
 - ``{"op": "list"}``
 
+Two sockets serve it: the agents' one refuses ``service/*`` IDs; the services one (next
+to it, used only by the platform supervisor) registers them too.
+
 Answers: ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``.
 """
 
@@ -40,8 +43,11 @@ _IDLE_TIMEOUT_SECONDS = 30.0
 class RegistrationServer:
     """Serves the registration API for one trust domain."""
 
-    def __init__(self, store: RegistrationStore, trust_domain: str) -> None:
+    def __init__(
+        self, store: RegistrationStore, trust_domain: str, *, services: bool = True
+    ) -> None:
         self._store = store
+        self._services = services
         self._trust_domain = trust_domain
         self._uid = os.getuid()
 
@@ -112,6 +118,10 @@ class RegistrationServer:
         start = process_start_time(pid)
         if start is None:
             raise ValueError(f"no process with pid {pid}")
+        if not self._services and spiffe_id.path.startswith("/service/"):
+            # Service identities read every tenant's credentials: only the supervisor's
+            # own socket registers them, never the one agents' launchers use.
+            raise ValueError("service identities are registered by the platform only")
         self._store.add(Entry(spiffe_id, pid, start, uid))
         _log.info("registered pid %d as %s", pid, spiffe_id)
         return {"ok": True, "pid": pid}

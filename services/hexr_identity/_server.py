@@ -12,12 +12,13 @@ import time
 from collections.abc import Generator
 from pathlib import Path
 
+import grpclib.config
 import grpclib.server
 import uvicorn
 
 from hexr.errors import ConfigError
 from hexr_identity._authority import Authorities
-from hexr_identity._config import IdentitySettings
+from hexr_identity._config import IdentitySettings, service_registration_socket
 from hexr_identity._issuer import Issuer
 from hexr_identity._metrics import IdentityMetrics
 from hexr_identity._notify import Changes
@@ -30,6 +31,7 @@ __all__ = ["IdentityService"]
 
 _log = logging.getLogger("hexr_identity")
 _MAINTENANCE_SECONDS = 1.0
+_INBOUND_WINDOW = 2**16 - 1
 
 
 class _Uvicorn(uvicorn.Server):
@@ -71,6 +73,7 @@ class IdentityService:
         self.http_port = 0
         self._grpc: grpclib.server.Server | None = None
         self._registration: asyncio.AbstractServer | None = None
+        self._service_registration: asyncio.AbstractServer | None = None
         self._http: _Uvicorn | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()
@@ -103,13 +106,20 @@ class IdentityService:
         self.metrics.watch_expiry(
             lambda: issuer.earliest_expiry(e.spiffe_id for e in store.entries())
         )
-        self.registration = RegistrationServer(self.store, s.trust_domain)
+        self.registration = RegistrationServer(self.store, s.trust_domain, services=False)
+        self.service_registration = RegistrationServer(self.store, s.trust_domain)
 
         # Workload API: world-connectable; attestation, not file modes, protects it.
         workload_path = s.workload_socket
         _prepare_socket_path(workload_path, private=False)
         self._grpc = grpclib.server.Server(
-            [WorkloadApi(self.store, self.authorities, self.issuer, self.changes)]
+            [WorkloadApi(self.store, self.authorities, self.issuer, self.changes)],
+            # Inbound windows at the HTTP/2 minimum: with the request size checked from its
+            # length prefix, a sender can make the service buffer at most this much.
+            config=grpclib.config.Configuration(
+                http2_connection_window_size=_INBOUND_WINDOW,
+                http2_stream_window_size=_INBOUND_WINDOW,
+            ),
         )
         await self._grpc.start(path=str(workload_path))
         os.chmod(workload_path, 0o666)  # noqa: S103 - world-connectable by design
@@ -117,14 +127,22 @@ class IdentityService:
         # Registration API: the trust boundary, owner-only from the moment it exists.
         reg_path = s.registration_socket_path
         _prepare_socket_path(reg_path, private=True)
+        services_path = service_registration_socket(reg_path)
+        if services_path.is_socket():
+            services_path.unlink()
         old_umask = os.umask(0o177)
         try:
             self._registration = await asyncio.start_unix_server(
                 self.registration.handle, path=str(reg_path), limit=MAX_REQUEST_BYTES
             )
+            self._service_registration = await asyncio.start_unix_server(
+                self.service_registration.handle, path=str(services_path),
+                limit=MAX_REQUEST_BYTES,
+            )
         finally:
             os.umask(old_umask)
         os.chmod(reg_path, 0o600)
+        os.chmod(services_path, 0o600)
 
         http_sock.listen(128)
         config = uvicorn.Config(
@@ -166,9 +184,12 @@ class IdentityService:
             self._grpc.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._grpc.wait_closed(), 2.0)
-        if self._registration is not None:
-            self._registration.close()
-        for path in (self.settings.workload_socket, self.settings.registration_socket_path):
+        for server in (self._registration, self._service_registration):
+            if server is not None:
+                server.close()
+        reg_path = self.settings.registration_socket_path
+        services_path = service_registration_socket(reg_path)
+        for path in (self.settings.workload_socket, reg_path, services_path):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         self._stopped.set()

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,14 +22,14 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from spiffe._proto import workload_pb2 as pb
 
-from hexr_identity._attest import NotAttested, attest, peer_credentials
+from hexr_identity._attest import NotAttested, attest, is_running, peer_credentials
 from hexr_identity._authority import Authorities
 from hexr_identity._issuer import Issuer
 from hexr_identity._notify import Changes
 from hexr_identity._registry import Entry, RegistrationStore
 from hexr_identity._validate import InvalidToken, validate_jwt_svid
 
-__all__ = ["WorkloadApi", "peer_socket"]
+__all__ = ["MAX_REQUEST_BYTES", "WorkloadApi", "peer_socket"]
 
 _log = logging.getLogger("hexr_identity.workload")
 _HEADER = "workload.spiffe.io"
@@ -38,6 +39,10 @@ _MAX_AUDIENCE_LENGTH = 256
 # workload stops receiving rotations.
 _RECHECK_SECONDS = 2.0
 _RECV_TIMEOUT_SECONDS = 5.0
+MAX_REQUEST_BYTES = 64 * 1024
+"""Largest Workload API request (the biggest real one, a JWT-SVID request with 16
+audiences of 256 chars, is ~4 KiB)."""
+_GRPC_HEADER = struct.Struct(">?I")
 _Req = TypeVar("_Req")
 _Response = TypeVar("_Response")
 
@@ -49,12 +54,37 @@ async def _recv(stream: grpclib.server.Stream[_Req, Any]) -> _Req:
     message at all (grpclib has no message size limit); the deadline stops slow senders.
     """
     try:
-        request = await asyncio.wait_for(stream.recv_message(), _RECV_TIMEOUT_SECONDS)
+        request: _Req | None = await asyncio.wait_for(
+            _recv_bounded(stream), _RECV_TIMEOUT_SECONDS
+        )
     except TimeoutError as err:
         raise GRPCError(Status.DEADLINE_EXCEEDED, "request not received in time") from err
     if request is None:
         raise GRPCError(Status.INVALID_ARGUMENT, "request message missing")
     return request
+
+
+async def _recv_bounded(stream: grpclib.server.Stream[Any, Any]) -> Any:
+    """One request message, refused from its 5-byte length prefix when over the bound.
+
+    grpclib has no message size limit: its ``recv_message`` reads whatever length the
+    prefix announces. This reads the prefix first through the same (private, pinned)
+    stream grpclib's own reader uses, so an oversized body is never buffered past the
+    HTTP/2 window.
+    """
+    raw = stream._stream
+    prefix = await raw.recv_data(_GRPC_HEADER.size)
+    if not prefix:
+        return None
+    compressed, length = _GRPC_HEADER.unpack(prefix)
+    if compressed:
+        raise GRPCError(Status.UNIMPLEMENTED, "compressed requests are not supported")
+    if length > MAX_REQUEST_BYTES:
+        raise GRPCError(
+            Status.RESOURCE_EXHAUSTED, f"request larger than {MAX_REQUEST_BYTES} bytes"
+        )
+    body = await raw.recv_data(length)
+    return stream._codec.decode(body, stream._recv_type)
 
 
 def peer_socket(stream: grpclib.server.Stream[Any, Any]) -> socket.socket:
@@ -97,7 +127,7 @@ class WorkloadApi:
             raise GRPCError(Status.PERMISSION_DENIED, "no identity issued") from err
 
     def _still_registered(self, entry: Entry) -> bool:
-        return self._store.get(entry.pid) == entry
+        return self._store.get(entry.pid) == entry and is_running(entry.pid)
 
     def _x509_bundle(self) -> bytes:
         return b"".join(a.der for a in self._auth.x509_bundle())

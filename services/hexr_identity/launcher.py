@@ -76,8 +76,13 @@ def exec_workload(
     registration_socket: str,
     workload_socket: str,
     env: Mapping[str, str] | None = None,
+    uid: int | None = None,
 ) -> NoReturn:
     """Register the current process as ``spiffe_id`` and exec ``argv`` with the Workload API set.
+
+    With ``uid`` (needs root) the entry also requires that uid, and the process drops to
+    it (and the same gid, no supplementary groups) right before the exec: the workload
+    cannot reach the owner-only registration socket, the secrets or other agents' files.
 
     Raises:
         IdentityError: the registration was refused (nothing is executed then).
@@ -96,9 +101,14 @@ def exec_workload(
     executable = shutil.which(argv[0], path=child_env.get("PATH", os.defpath))
     if executable is None:
         raise FileNotFoundError(argv[0])
-    register(registration_socket, spiffe_id)
+    register(registration_socket, spiffe_id, uid=uid)
     sys.stdout.flush()
     sys.stderr.flush()
+    if uid is not None:
+        os.umask(0o077)  # what the agent creates is its own, even in a shared directory
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
     os.execve(executable, list(argv), child_env)  # noqa: S606 - running the user's command is the point
 
 

@@ -48,12 +48,22 @@ def log_tail(path: Path, lines: int = _TAIL_LINES) -> list[str]:
     ]
 
 
+def _mark_start(ctx: ComponentContext) -> None:
+    # The log is appended across down/up: a marker tells one start's lines from the last.
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    fd = os.open(ctx.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as log:
+        log.write(f"==> hexr: {ctx.name} starting at {stamp}\n")
+
+
 def _make_dirs(ctx: ComponentContext) -> None:
     ctx.home.mkdir(parents=True, exist_ok=True)
     for directory, mode in (
         (ctx.data_dir, 0o700),
         (ctx.log_path.parent, 0o700),
-        (ctx.run_dir, 0o700),
+        # Traversable (not listable) by agents run under their own uid: the Workload API
+        # socket lives below it; nothing secret does.
+        (ctx.run_dir, 0o711),
         (ctx.secrets_dir, 0o700),
     ):
         directory.mkdir(parents=True, exist_ok=True)
@@ -184,6 +194,7 @@ def start_component(
     env[_env.HEXR_HOME] = str(ctx.home)
     env.update(extra_env or {})
     env.update(spec.process_env(ctx))
+    _mark_start(ctx)
     try:
         popen, ref = spawn_detached(
             spec.argv(ctx, executable),

@@ -23,6 +23,20 @@ from hexr_platform.errors import PlatformError
 __all__ = ["ComponentState", "ComponentStatus", "Event", "Platform", "UpResult"]
 
 
+def spec_ordered(ports: Mapping[str, int], spec: ComponentSpec | None) -> dict[str, int]:
+    """``ports`` in the order ``spec`` declares its roles, so the first is the main port.
+
+    The state file stores ports as a JSON object with sorted keys; a context rebuilt from
+    it in that order would take another role's port as the main one (the injector's
+    Prometheus target became its mTLS port after a restart).
+    """
+    if spec is None:
+        return dict(ports)
+    ordered = {role: ports[role] for role in spec.ports if role in ports}
+    ordered.update({role: port for role, port in ports.items() if role not in ordered})
+    return ordered
+
+
 class ComponentState(enum.StrEnum):
     """What ``status`` reports for a component."""
 
@@ -165,7 +179,7 @@ class Platform:
             record = state.components.get(spec.name)
             if record is not None and record.process.alive():
                 result.already_running.append(spec.name)
-                ctx = ComponentContext(spec.name, record.ports, self.home, {})
+                ctx = ComponentContext(spec.name, spec_ordered(record.ports, spec), self.home, {})
                 if spec.health(ctx) or _booting(spec, record.started_at):
                     self._on_event(Event(spec.name, "running", record.address))
                 else:  # alive but failing its check: say so, never kill it silently
@@ -197,8 +211,10 @@ class Platform:
             if not restart or name not in state.components
         ]
         new_ports = allocate_ports(fresh, self._ports)
+        specs = {spec.name: spec for spec in self.specs}
         for name, record in state.components.items():
-            peers[name] = ComponentContext(name, record.ports, self.home, peers)
+            ports = spec_ordered(record.ports, specs.get(name))
+            peers[name] = ComponentContext(name, ports, self.home, peers)
         for name in plan:
             if name in new_ports:
                 peers[name] = ComponentContext(name, new_ports[name], self.home, peers)
@@ -288,7 +304,8 @@ class Platform:
         names = list(specs) + [name for name in state.components if name not in specs]
         peers: dict[str, ComponentContext] = {}
         for name, record in state.components.items():
-            peers[name] = ComponentContext(name, record.ports, self.home, peers)
+            ports = spec_ordered(record.ports, specs.get(name))
+            peers[name] = ComponentContext(name, ports, self.home, peers)
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
             return list(pool.map(lambda n: self._status_of(n, specs.get(n), state, peers), names))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from hexr_platform._webauth import WEB_USER, web_password, web_password_file
 from hexr_platform.component import ComponentContext
 
 __all__ = [
@@ -72,8 +73,14 @@ def write_targets(
     return path
 
 
-def prometheus_config(ctx: ComponentContext, interval: str = "5s") -> dict[str, object]:
-    """The Prometheus configuration for ``ctx``'s platform (scrape/evaluate every ``interval``)."""
+def prometheus_config(
+    ctx: ComponentContext, interval: str = "5s", *, authenticated_peers: bool = True
+) -> dict[str, object]:
+    """The Prometheus configuration for ``ctx``'s platform (scrape/evaluate every ``interval``).
+
+    With ``authenticated_peers`` (the platform) Alertmanager and the Pushgateway are reached
+    with their basic-auth credentials, each scraped by a job of its own.
+    """
     config: dict[str, object] = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "rule_files": [str(rules_dir(ctx.home) / "*.yml")],
@@ -90,15 +97,38 @@ def prometheus_config(ctx: ComponentContext, interval: str = "5s") -> dict[str, 
     }
     alertmanager = ctx.peers.get("alertmanager")
     if alertmanager is not None:
-        config["alerting"] = {
-            "alertmanagers": [
-                {"static_configs": [{"targets": [f"{alertmanager.host}:{alertmanager.port}"]}]}
-            ]
+        target: dict[str, object] = {
+            "static_configs": [{"targets": [f"{alertmanager.host}:{alertmanager.port}"]}]
         }
+        if authenticated_peers:
+            target.update(_basic_auth(alertmanager))
+        config["alerting"] = {"alertmanagers": [target]}
+    scrapes = config["scrape_configs"]
+    assert isinstance(scrapes, list)  # noqa: S101 (built just above)
+    for name in ("alertmanager", "pushgateway"):
+        peer = ctx.peers.get(name)
+        if peer is not None and authenticated_peers:
+            # Protected components are scraped with their credentials, by their own job.
+            scrapes.append(
+                {
+                    "job_name": name,
+                    "static_configs": [{"targets": [f"{peer.host}:{peer.port}"]}],
+                    "honor_labels": True,
+                    **_basic_auth(peer),
+                }
+            )
     return config
 
 
-def prometheus_preparer(interval: str = "5s") -> Callable[[ComponentContext], None]:
+def _basic_auth(peer: ComponentContext) -> dict[str, object]:
+    web_password(peer.home, peer.name)  # the peer may start after this config is written
+    path = web_password_file(peer.home, peer.name)
+    return {"basic_auth": {"username": WEB_USER, "password_file": str(path)}}
+
+
+def prometheus_preparer(
+    interval: str = "5s", *, authenticated_peers: bool = True
+) -> Callable[[ComponentContext], None]:
     """A ``prepare`` hook writing ``prometheus.yml`` and the rule/target directories."""
 
     def prepare(ctx: ComponentContext) -> None:
@@ -110,7 +140,10 @@ def prometheus_preparer(interval: str = "5s") -> Callable[[ComponentContext], No
                 shutil.copyfile(source, rules_dir(ctx.home) / name)
         write_targets(ctx.home, "prometheus", [f"{ctx.host}:{ctx.port}"])
         (ctx.data_dir / "prometheus.yml").write_text(
-            yaml.safe_dump(prometheus_config(ctx, interval), sort_keys=False)
+            yaml.safe_dump(
+                prometheus_config(ctx, interval, authenticated_peers=authenticated_peers),
+                sort_keys=False,
+            )
         )
 
     return prepare

@@ -300,12 +300,17 @@ def workload_argv(ctx: ComponentContext, spiffe_id: str, argv: Sequence[str]) ->
     then execs ``argv`` (same pid and start time), so the process is attested as
     ``spiffe_id`` with no secret handed over. The result is what a spec's ``argv`` returns.
     """
-    from hexr_identity import registration_socket_path, workload_socket_path
+    from hexr_identity import (
+        registration_socket_for,
+        registration_socket_path,
+        workload_socket_path,
+    )
     from hexr_identity.launcher import launcher_argv
 
     return launcher_argv(
         spiffe_id,
         argv,
-        registration_socket=str(registration_socket_path(ctx.home)),
+        # Service IDs go through the supervisor's own socket; agents' one refuses them.
+        registration_socket=registration_socket_for(registration_socket_path(ctx.home), spiffe_id),
         workload_socket=str(workload_socket_path(ctx.home)),
     )

@@ -34,7 +34,7 @@ class OperatorVault:
         """Write a new version of ``tenants/<tenant>/<path>``; returns the version."""
         relative = normalize_path(path, tenant)
         fields = checked_value(value)
-        with translate_errors("put", self._addr):
+        with translate_errors("put", self._addr, relative):
             response = self._client.secrets.kv.v2.create_or_update_secret(
                 self._full(tenant, relative), secret=fields, mount_point=self._layout.kv_mount
             )
@@ -44,7 +44,7 @@ class OperatorVault:
     def get(self, tenant: str, path: str) -> Secret:
         """The latest version of ``tenants/<tenant>/<path>``."""
         relative = normalize_path(path, tenant)
-        with translate_errors("get", self._addr):
+        with translate_errors("get", self._addr, relative):
             response = self._client.secrets.kv.v2.read_secret_version(
                 self._full(tenant, relative),
                 mount_point=self._layout.kv_mount,
@@ -56,7 +56,7 @@ class OperatorVault:
         """Names directly under ``tenants/<tenant>/<prefix>``."""
         relative = normalize_prefix(prefix, tenant)
         try:
-            with translate_errors("list", self._addr):
+            with translate_errors("list", self._addr, relative):
                 response = self._client.secrets.kv.v2.list_secrets(
                     self._full(tenant, relative).rstrip("/"), mount_point=self._layout.kv_mount
                 )

@@ -24,6 +24,7 @@ import yaml
 
 from hexr import env as _env
 from hexr.a2a import RegistryEntry, declaration_of
+from hexr.endpoints import with_valkey_credentials
 from hexr.errors import ConfigError, HexrError
 from hexr.identity import authorize_trust_domain, default_source
 from hexr.logs import configure_logging
@@ -95,7 +96,11 @@ async def _serve(args: argparse.Namespace) -> int:
     func = load_function(args.agent)
     declaration = declaration_of(func)
     assert declaration is not None  # noqa: S101 - checked by load_function
-    url = args.valkey_url or os.environ.get(_env.HEXR_VALKEY_URL) or DEFAULT_VALKEY_URL
+    # The platform publishes the URL without a password: the sidecar, a process of the
+    # platform's user, takes the shared user's from the secrets directory.
+    url = with_valkey_credentials(
+        args.valkey_url or os.environ.get(_env.HEXR_VALKEY_URL) or DEFAULT_VALKEY_URL
+    )
     valkey = valkey_asyncio.Valkey.from_url(url)
 
     sock = _listen_socket(args.host, args.port)

@@ -21,7 +21,7 @@ from hexr.errors import HexrError
 from hexr.identity import authorize_trust_domain, default_source
 from hexr.logs import configure_logging
 from hexr_injector._config import InjectorSettings, load_config
-from hexr_injector._peer import PeerIdentityH11Protocol
+from hexr_injector._connection_limits import BoundedServer, ConnectionLimits, bounded_protocol
 from hexr_injector.app import build_service, create_app
 
 
@@ -49,6 +49,15 @@ def _listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def connection_limits(settings: InjectorSettings) -> ConnectionLimits:
+    """The connection bounds named by the settings."""
+    return ConnectionLimits(
+        handshake_timeout=settings.handshake_timeout_s,
+        header_timeout=settings.header_timeout_s,
+        max_connections=settings.max_connections,
+    )
+
+
 def server_config(app: Any, settings: InjectorSettings) -> uvicorn.Config:
     """uvicorn's settings for the injector (TLS is set by the caller, after ``load``)."""
     return uvicorn.Config(
@@ -57,8 +66,13 @@ def server_config(app: Any, settings: InjectorSettings) -> uvicorn.Config:
         port=settings.port,
         log_level="warning",
         access_log=False,
-        # Carries the mTLS peer's SPIFFE ID into each request (token binding).
-        http=PeerIdentityH11Protocol,
+        # Carries the mTLS peer's SPIFFE ID into each request (token binding) and bounds
+        # the header time and the connection count.
+        http=bounded_protocol(connection_limits(settings)),
+        timeout_keep_alive=settings.keep_alive_s,
+        limit_concurrency=settings.max_connections,
+        # Only the asyncio loop: BoundedServer adds the TLS handshake deadline to it.
+        loop="asyncio",
         # No uvicorn logging config: its own handlers would print server errors (an ASGI
         # traceback) as plain text past Hexr's JSON pipeline and its credential scrubber.
         log_config=None,
@@ -103,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     sock = _listen_socket(settings.host, settings.port)
     port = sock.getsockname()[1]
     print(json.dumps({"url": f"https://{settings.host}:{port}"}), flush=True)
-    uvicorn.Server(uv_config).run(sockets=[sock])
+    BoundedServer(uv_config, connection_limits(settings)).run(sockets=[sock])
     return 0
 
 

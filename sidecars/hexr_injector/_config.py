@@ -42,6 +42,16 @@ class InjectorSettings(BaseSettings):
     state_dir: Path = Field(default_factory=lambda: default_home() / "injector")
     """Holds the master sealing secret (``HEXR_INJECTOR_STATE_DIR``)."""
     max_body_bytes: int = Field(default=16 * 1024, ge=256, le=1024 * 1024)
+    body_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    """Deadline for a request body (408 beyond)."""
+    header_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    """Deadline for a request's headers, from connect or the previous response."""
+    handshake_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    """Deadline for the TLS handshake."""
+    keep_alive_s: int = Field(default=5, ge=1, le=300)
+    """Idle keep-alive connections are closed after this."""
+    max_connections: int = Field(default=256, ge=1, le=65_536)
+    """Open connections beyond this are closed at once (and requests answered 503)."""
 
 
 class Grant(BaseModel):
@@ -71,6 +81,10 @@ class InjectorConfig(BaseModel):
     grants: list[Grant] = []
     services: dict[str, dict[str, Any]] = {}
     vault_addr: str | None = None
+    rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
+    """Exchanges per second each identity may make on average (429 beyond)."""
+    rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
+    """Exchanges an idle identity may make at once."""
 
     @property
     def resolved_jwks_url(self) -> str:

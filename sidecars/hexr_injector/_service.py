@@ -21,6 +21,7 @@ from hexr.telemetry.names import (
     ATTR_TENANT,
     METRIC_CREDENTIAL_EXCHANGES,
     METRIC_CREDENTIAL_FAILURES,
+    METRIC_CREDENTIAL_RATE_LIMITED,
     SPAN_CREDENTIAL_EXCHANGE,
     STAGE_AUTHENTICATION,
     STAGE_POLICY,
@@ -28,6 +29,7 @@ from hexr.telemetry.names import (
     STAGE_UPSTREAM,
 )
 from hexr_injector._auth import JwtVerifier
+from hexr_injector._ratelimit import RateLimiter, retry_after_seconds
 from hexr_injector._sealing import SealingKeys
 from hexr_injector._spiffe import Caller
 from hexr_injector.errors import (
@@ -37,6 +39,7 @@ from hexr_injector.errors import (
     InvalidRequest,
     PolicyDenied,
     ProviderFailed,
+    RateLimited,
     Unauthenticated,
     UnknownService,
 )
@@ -54,6 +57,9 @@ _exchanges = _meter.create_counter(
 )
 _failures = _meter.create_counter(
     METRIC_CREDENTIAL_FAILURES, description="Failed credential exchanges by reason"
+)
+_rate_limited = _meter.create_counter(
+    METRIC_CREDENTIAL_RATE_LIMITED, description="Exchanges refused by the per-identity rate limit"
 )
 
 
@@ -77,8 +83,10 @@ class CredentialService:
         sealing: SealingKeys,
         *,
         bind_to_peer: bool = False,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._bind_to_peer = bind_to_peer
+        self._limiter = limiter
         self._verifier = verifier
         self._policy = policy
         self._providers = dict(providers)
@@ -127,10 +135,15 @@ class CredentialService:
                 span.set_attribute("spiffe_id", caller.spiffe_id)
                 span.set_attribute(ATTR_SPIFFE_ID, caller.spiffe_id)
                 span.set_attribute(ATTR_TENANT, caller.tenant)
+                self._throttle(caller)
                 request = _parse(body)
                 provider = self._providers.get(request.service)
                 if provider is None:
-                    raise UnknownService(f"service {request.service!r} is not configured")
+                    raise UnknownService(
+                        f"service {request.service!r} is not configured: add it under"
+                        " 'services:' (and a grant under 'grants:') in the injector's YAML"
+                        " config named by HEXR_INJECTOR_CONFIG (see docs/injector-config.md)"
+                    )
                 service, provider_name = request.service, provider.name
                 span.set_attribute("service", service)
                 span.set_attribute("provider", provider_name)
@@ -196,6 +209,14 @@ class CredentialService:
         """
         caller, _ = await self._caller(authorization, peer)
         return {"sealing_key": self._sealing_key(caller)}
+
+    def _throttle(self, caller: Caller) -> None:
+        if self._limiter is None:
+            return
+        wait = self._limiter.acquire(caller.spiffe_id)
+        if wait > 0:
+            _rate_limited.add(1, {"tenant": caller.tenant})
+            raise RateLimited(retry_after_seconds(wait))
 
     def _authorize(self, caller: Caller, request: ExchangeBody) -> None:
         decision_input = {

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from hexr.errors import ConfigError
 from hexr_injector._auth import JwksFetcher, JwksKeys, JwtVerifier, fetch_jwks_url
 from hexr_injector._config import InjectorConfig, InjectorSettings, load_config
+from hexr_injector._ratelimit import RateLimiter
 from hexr_injector._routes import create_exchange_routes, create_health_routes
 from hexr_injector._sealing import SealingKeys
 from hexr_injector._service import CredentialService
@@ -66,7 +67,10 @@ def build_service(
         trust_domain=config.trust_domain,
     )
     sealing = SealingKeys.from_state_dir(settings.state_dir)
-    return CredentialService(verifier, policy, providers, sealing, bind_to_peer=bind_to_peer)
+    limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_burst)
+    return CredentialService(
+        verifier, policy, providers, sealing, bind_to_peer=bind_to_peer, limiter=limiter
+    )
 
 
 async def _injector_error(request: Request, exc: Exception) -> Response:
@@ -113,7 +117,7 @@ def create_app(
 
     return Starlette(
         routes=[
-            *create_exchange_routes(chosen, settings.max_body_bytes),
+            *create_exchange_routes(chosen, settings.max_body_bytes, settings.body_timeout_s),
             *create_health_routes(),
         ],
         exception_handlers={

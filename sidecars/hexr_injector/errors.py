@@ -19,6 +19,8 @@ __all__ = [
     "PayloadTooLarge",
     "PolicyDenied",
     "ProviderFailed",
+    "RateLimited",
+    "RequestTimeout",
     "Unauthenticated",
     "UnknownService",
     "error_response",
@@ -53,6 +55,12 @@ class PayloadTooLarge(InjectorError):
     message = "request body too large"
 
 
+class RequestTimeout(InjectorError):
+    """The request body did not arrive within the deadline."""
+
+    message = "request body not received in time"
+
+
 class Unauthenticated(InjectorError):
     """No JWT-SVID, or one that does not verify."""
 
@@ -69,6 +77,16 @@ class UnknownService(InjectorError):
     """The service is not configured."""
 
     message = "unknown service"
+
+
+class RateLimited(InjectorError):
+    """The caller exceeded its exchange rate; ``retry_after`` is in seconds."""
+
+    message = "too many exchanges for this identity; retry later"
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ProviderFailed(InjectorError):
@@ -89,8 +107,10 @@ ERROR_TABLE: dict[type[InjectorError], ErrorMapping] = {
     Unauthenticated: ErrorMapping(401, "unauthenticated"),
     PolicyDenied: ErrorMapping(403, "permission_denied"),
     UnknownService: ErrorMapping(404, "unknown_service"),
+    RequestTimeout: ErrorMapping(408, "request_timeout"),
     PayloadTooLarge: ErrorMapping(413, "payload_too_large"),
     InvalidRequest: ErrorMapping(422, "invalid_request"),
+    RateLimited: ErrorMapping(429, "rate_limited"),
     ProviderFailed: ErrorMapping(502, "provider_failed"),
     InjectorError: ErrorMapping(500, "internal"),
 }
@@ -102,6 +122,8 @@ def error_response(error: InjectorError) -> JSONResponse:
         ERROR_TABLE[cls] for cls in type(error).__mro__ if cls in ERROR_TABLE
     )
     headers = {"www-authenticate": "Bearer"} if mapping.status == 401 else None
+    if isinstance(error, RateLimited):
+        headers = {"retry-after": str(error.retry_after)}
     return JSONResponse(
         {"error": {"code": mapping.code, "message": error.message}},
         status_code=mapping.status,

@@ -49,6 +49,7 @@ class CredentialBroker:
         shared: SealedStore | None = None,
         cache: CredentialCache | None = None,
         lock_ttl: float = 10.0,
+        lock_wait: float = 2.0,
         poll_interval: float = 0.02,
     ) -> None:
         self.spiffe_id = spiffe_id
@@ -57,6 +58,10 @@ class CredentialBroker:
         self._shared = shared
         self._cache = cache or CredentialCache()
         self._lock_ttl = lock_ttl
+        # How long a caller trusts someone else's exchange lock: a real exchange lands in
+        # well under this, and a stale lock (its pod died) or a planted one must not stall
+        # the caller for the lock's whole TTL.
+        self._lock_wait = min(lock_wait, lock_ttl)
         self._poll_interval = poll_interval
         self._key_lock = threading.Lock()
         self._keys: dict[tuple[str, str], CacheKey] = {}
@@ -136,7 +141,7 @@ class CredentialBroker:
     def _await_shared(
         self, shared: SealedStore, key: CacheKey, sealing_key: bytes, beat: float | None
     ) -> Credential | None:
-        deadline = time.monotonic() + self._lock_ttl
+        deadline = time.monotonic() + self._lock_wait
         while time.monotonic() < deadline and not shared.degraded:
             time.sleep(self._poll_interval)
             # Read the lock state first: the holder writes the value, then unlocks, so an

@@ -57,7 +57,7 @@ def _build_default_broker() -> CredentialBroker:
     from hexr.credentials._exchange import InjectorClient
     from hexr.credentials._model import injector_audience
     from hexr.credentials._shared import SealedStore
-    from hexr.endpoints import check_bearer_url, resolve_endpoint
+    from hexr.endpoints import check_bearer_url, resolve_endpoint, with_valkey_credentials
 
     url = resolve_endpoint(_env.HEXR_INJECTOR_URL)
     if not url:
@@ -75,7 +75,7 @@ def _build_default_broker() -> CredentialBroker:
         ssl_context = source.client_ssl_context(authorize_id(audience))
     injector = InjectorClient(url, source, audience=audience, ssl_context=ssl_context)
     valkey_url = resolve_endpoint(_env.HEXR_VALKEY_URL)
-    shared = SealedStore(valkey_url) if valkey_url else None
+    shared = SealedStore(with_valkey_credentials(valkey_url)) if valkey_url else None
     return CredentialBroker(str(spiffe_id), injector, shared=shared)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import wrapt
 
 from hexr.llm._base import LLMCall
+from hexr.telemetry import get_meter
+from hexr.telemetry._names import ATTR_LLM_STREAM_ABANDONED, METRIC_LLM_STREAMS_ABANDONED
 
 __all__ = [
     "AsyncMessageStreamManagerProxy",
@@ -22,6 +24,24 @@ __all__ = [
     "MessageStreamManagerProxy",
     "StreamProxy",
 ]
+
+
+_abandoned = get_meter().create_counter(
+    METRIC_LLM_STREAMS_ABANDONED,
+    description="Streamed LLM calls the caller stopped reading before the end",
+)
+
+
+def _stop(call: LLMCall) -> None:
+    """End a stream the caller closed or dropped: abandoned unless it had ended already.
+
+    An early stop is not an error (the status stays unset), but the span says so and a
+    counter counts it, so a trace shows why a call has no finish reason.
+    """
+    if not call._done:
+        call.span.set_attribute(ATTR_LLM_STREAM_ABANDONED, True)
+        _abandoned.add(1, call.labels.base)
+    call.finish(None)
 
 
 _MAX_HELD_CHUNKS = 4096
@@ -91,7 +111,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
         self._self_call = call
         self._self_hold = _HoldBack(call.holdback) if call.holdback else None
         # A stream dropped without being read to the end or closed still ends its span.
-        weakref.finalize(self, call.finish, None)
+        weakref.finalize(self, _stop, call)
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -157,7 +177,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
         try:
             self.__wrapped__.close()
         finally:
-            self._self_call.finish(None)
+            _stop(self._self_call)
 
 
 class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
@@ -167,7 +187,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
         super().__init__(wrapped)
         self._self_call = call
         self._self_hold = _HoldBack(call.holdback) if call.holdback else None
-        weakref.finalize(self, call.finish, None)
+        weakref.finalize(self, _stop, call)
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -233,7 +253,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
         try:
             await self.__wrapped__.close()
         finally:
-            self._self_call.finish(None)
+            _stop(self._self_call)
 
 
 def _final_message(stream: Any) -> Any:

@@ -11,11 +11,13 @@ import http.client
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
@@ -24,18 +26,71 @@ from prometheus_client import (
     make_wsgi_app,
     push_to_gateway,
 )
-from prometheus_client.exposition import ThreadingWSGIServer
+from prometheus_client.exposition import (
+    ThreadingWSGIServer,
+    basic_auth_handler,
+    default_handler,
+)
 
 if TYPE_CHECKING:
     from hexr.telemetry._config import TelemetrySettings, WsgiApp
 
-__all__ = ["MetricsServer", "delete_stale_groups", "push_metrics", "serve_metrics"]
+__all__ = [
+    "MetricsServer",
+    "delete_stale_groups",
+    "push_metrics",
+    "serve_metrics",
+    "warn_undelivered",
+]
 
 _log = logging.getLogger("hexr.telemetry")
 
 # What a push or listing can raise besides OSError: a peer that is not an HTTP server
 # (BadStatusLine) or a malformed URL (InvalidURL). Either must not escape the exit hook.
 _HTTP_FAILURES = (OSError, ValueError, http.client.HTTPException)
+_warned = threading.Event()
+Handler = Callable[..., Callable[[], None]]
+
+
+def warn_undelivered(reason: str) -> None:
+    """Say once per process, on stderr, that this process's metrics are not delivered.
+
+    A short-lived agent's metrics exist only in its push; a silent failure looks exactly
+    like an agent that did nothing.
+    """
+    if _warned.is_set():
+        return
+    _warned.set()
+    print(f"hexr: this process's metrics were not delivered: {reason}", file=sys.stderr)
+
+
+def _with_auth(url: str) -> tuple[str, Handler, dict[str, str]]:
+    """``url`` without userinfo, the push handler and headers that carry it as basic auth.
+
+    The local platform's Pushgateway wants basic auth and publishes its URL with the
+    credentials; urllib would take ``user:pw@host`` for the host.
+    """
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.username is None:
+        return url, default_handler, {}
+    user, password = unquote(parts.username), unquote(parts.password or "")
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+    def handler(
+        url: str, method: str, timeout: float | None, headers: list[tuple[str, str]],
+        data: bytes,
+    ) -> Callable[[], None]:
+        return basic_auth_handler(url, method, timeout, headers, data, user, password)
+
+    import base64
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return bare, handler, {"Authorization": f"Basic {token}"}
+
+
+def _display(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -130,12 +185,14 @@ def serve_metrics(registry: CollectorRegistry, settings: TelemetrySettings) -> M
 def push_metrics(
     url: str, job: str, registry: CollectorRegistry, grouping_key: dict[str, str], timeout: float
 ) -> bool:
-    """Push ``registry`` to the Pushgateway at ``url``; False (logged) on failure."""
+    """Push ``registry`` to the Pushgateway at ``url``; False (logged, said once) on failure."""
+    bare, handler, _ = _with_auth(url)
     try:
-        push_to_gateway(url, job=job, registry=registry, grouping_key=grouping_key,
-                        timeout=timeout)
+        push_to_gateway(bare, job=job, registry=registry, grouping_key=grouping_key,
+                        timeout=timeout, handler=handler)
     except _HTTP_FAILURES as exc:
-        _log.warning("metrics push to %s failed: %s", url, exc)
+        _log.warning("metrics push to %s failed: %s", _display(url), exc)
+        warn_undelivered(f"the push to {_display(url)} failed ({type(exc).__name__}: {exc})")
         return False
     return True
 
@@ -152,18 +209,20 @@ def delete_stale_groups(
     logged, never raised.
     """
     same_agent = {k: v for k, v in keep.items() if k != "instance"}
-    base = url if "://" in url else f"http://{url}"
+    bare, handler, headers = _with_auth(url)
+    base = bare if "://" in bare else f"http://{bare}"
+    request = urllib.request.Request(f"{base.rstrip('/')}/api/v1/metrics", headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(  # noqa: S310 - operator-configured http(s) URL
-            f"{base.rstrip('/')}/api/v1/metrics", timeout=timeout
+            request, timeout=timeout
         ) as response:
             listing = json.loads(response.read(8_000_000))
     except _HTTP_FAILURES as exc:
-        _log.warning("listing pushgateway groups at %s failed: %s", url, exc)
+        _log.warning("listing pushgateway groups at %s failed: %s", _display(url), exc)
         return 0
     groups = listing.get("data") if isinstance(listing, dict) else None
     if not isinstance(groups, list):
-        _log.warning("listing pushgateway groups at %s: unexpected answer", url)
+        _log.warning("listing pushgateway groups at %s: unexpected answer", _display(url))
         return 0
     cutoff = time.time() - older_than_s
     give_up_at = time.monotonic() + timeout  # the whole cleanup stays within one timeout
@@ -186,7 +245,8 @@ def delete_stale_groups(
         if pushed >= cutoff:
             continue
         try:
-            delete_from_gateway(url, job=job, grouping_key=labels, timeout=timeout)
+            delete_from_gateway(bare, job=job, grouping_key=labels, timeout=timeout,
+                                handler=handler)
             deleted += 1
         except _HTTP_FAILURES as exc:
             _log.warning("deleting a stale pushgateway group failed: %s", exc)

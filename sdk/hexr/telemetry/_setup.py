@@ -39,6 +39,7 @@ from opentelemetry.util.types import Attributes
 from prometheus_client import CollectorRegistry
 
 from hexr import _env
+from hexr._settings import published_env
 from hexr.telemetry import _names as n
 from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._prometheus import (
@@ -46,6 +47,7 @@ from hexr.telemetry._prometheus import (
     delete_stale_groups,
     push_metrics,
     serve_metrics,
+    warn_undelivered,
 )
 
 __all__ = ["TelemetryHandle", "current_handle", "setup"]
@@ -304,7 +306,16 @@ class TelemetryHandle:
     def push_metrics(self, timeout_s: float | None = None) -> bool:
         """Push the current metrics to the Pushgateway, if one is configured."""
         url = self.settings.pushgateway_url
-        if not url or self.registry is None:
+        if self.registry is None:
+            return False
+        if not url:
+            if self.metrics_server is None and published_env():
+                # A local platform runs but offers no Pushgateway (Debian's is missing):
+                # without a push or a pull endpoint this process's metrics vanish.
+                warn_undelivered(
+                    "the local platform has no Pushgateway (apt-get install"
+                    " prometheus-pushgateway, then hexr dev up)"
+                )
             return False
         timeout = self.settings.flush_timeout_s if timeout_s is None else timeout_s
         key = _grouping_key(self.settings)

@@ -147,11 +147,11 @@ class VaultClient(VaultBase):
         with self._lock:
             self._tokens.invalidate(stale)
 
-    def _call(self, op: str, request: Callable[[], T]) -> T:
+    def _call(self, op: str, request: Callable[[], T], path: str | None = None) -> T:
         self._ensure_token()
         current = self._hvac.token
         try:
-            with translate_errors(op, self._config.addr):
+            with translate_errors(op, self._config.addr, path):
                 return request()
         except PolicyDenied:
             # If another thread has already replaced our token, the denial may be about
@@ -161,7 +161,7 @@ class VaultClient(VaultBase):
         # The token was revoked or expired under us: log in again and retry once.
         self._invalidate(current)
         self._ensure_token()
-        with translate_errors(op, self._config.addr):
+        with translate_errors(op, self._config.addr, path):
             return request()
 
     def invalidate_token(self) -> None:
@@ -198,6 +198,7 @@ class VaultClient(VaultBase):
                 mount_point=self._layout.kv_mount,
                 raise_on_deleted_version=True,
             ),
+            relative,
         )
         return secret_from_response(relative, response)
 
@@ -220,6 +221,7 @@ class VaultClient(VaultBase):
                     secret=fields,
                     mount_point=self._layout.kv_mount,
                 ),
+                relative,
             )
             version = (response.get("data") or {}).get("version")
             return int(version) if isinstance(version, int) else 0
@@ -242,6 +244,7 @@ class VaultClient(VaultBase):
                         self._kv_path(tenant, relative).rstrip("/"),
                         mount_point=self._layout.kv_mount,
                     ),
+                    relative,
                 )
             except SecretNotFound:
                 return []

@@ -57,20 +57,25 @@ class VaultUnavailable(VaultError):
 
 
 @contextmanager
-def translate_errors(op: str, addr: str) -> Iterator[None]:
+def translate_errors(op: str, addr: str, path: str | None = None) -> Iterator[None]:
     """Turn hvac/requests failures of ``op`` into `VaultError`s (messages hold no values).
+
+    ``path`` is the tenant-relative path the call was about (already validated, so safe to
+    show): a refusal or a miss names it, so the caller sees *which* secret.
 
     Raises:
         VaultError: for every hvac or transport failure.
     """
+    where = f" of {path!r}" if path is not None else ""
     try:
         yield
     except HexrError:
         raise
     except hvac.exceptions.Forbidden as exc:
-        raise PolicyDenied(f"vault denied {op}") from exc
+        raise PolicyDenied(f"vault denied {op}{where}") from exc
     except hvac.exceptions.InvalidPath as exc:
-        raise SecretNotFound(f"vault {op}: no secret at that path") from exc
+        at = f"at {path!r}" if path is not None else "at that path"
+        raise SecretNotFound(f"vault {op}: no secret {at}") from exc
     except _UNAVAILABLE as exc:
         raise VaultUnavailable(
             f"vault {op} failed: server unavailable ({type(exc).__name__})"

@@ -15,10 +15,11 @@ import anyio.to_thread
 from pydantic import Field, field_validator
 
 from hexr.credentials import Credential
-from hexr_injector.errors import ProviderFailed
+from hexr_injector._bounded import LruDict
+from hexr_injector.errors import InvalidRequest, ProviderFailed
 from hexr_injector.providers._base import ExchangeRequest, Provider, ProviderOptions
 
-__all__ = ["AwsStsOptions", "AwsStsProvider", "role_session_name"]
+__all__ = ["AwsStsOptions", "AwsStsProvider", "known_sts_regions", "role_session_name"]
 
 _SESSION_UNSAFE = re.compile(r"[^\w+=,.@-]")
 _PLACEHOLDERS = frozenset({"tenant", "agent"})
@@ -47,12 +48,27 @@ class AwsStsOptions(ProviderOptions):
     """STS endpoint (tests: a moto server); default: the regional AWS endpoint."""
     duration_seconds: int = Field(default=3600, ge=900, le=43200)
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    regions: list[str] | None = Field(default=None, min_length=1, max_length=256)
+    """Regions callers may name; default: every region botocore knows for STS (offline)."""
+    max_clients: int = Field(default=16, ge=1, le=1024)
+    """STS clients kept (one per region, least recently used dropped; ~8 MB each)."""
 
 
 def role_session_name(spiffe_id: str) -> str:
     """A RoleSessionName (2-64 chars of ``[\\w+=,.@-]``) that names the SPIFFE ID's path."""
     path = spiffe_id.split("://", 1)[-1].split("/", 1)[-1]
     return _SESSION_UNSAFE.sub("-", path.replace("/", "."))[:64] or "hexr"
+
+
+def known_sts_regions() -> frozenset[str]:
+    """Every STS region of every partition in botocore's bundled endpoint data (no network)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("sts", partition_name=partition))
+    return frozenset(regions)
 
 
 class AwsStsProvider(Provider):
@@ -75,10 +91,15 @@ class AwsStsProvider(Provider):
             read_timeout=options.timeout_seconds,
             retries={"max_attempts": 2, "mode": "standard"},
         )
-        self._clients: dict[str, Any] = {}
+        # A caller names the region: only real ones, and never more clients than the bound
+        # (each botocore client holds ~8 MB of service model and connection pool).
+        self._regions = frozenset(options.regions or known_sts_regions())
+        self._clients: LruDict[str, Any] = LruDict(options.max_clients)
         self._lock = threading.Lock()
 
     def _client(self, region: str) -> Any:
+        if region not in self._regions:
+            raise InvalidRequest(f"region {region!r} is not a known AWS region for this service")
         with self._lock:
             client = self._clients.get(region)
             if client is None:
@@ -88,7 +109,7 @@ class AwsStsProvider(Provider):
                     endpoint_url=self._options.endpoint_url,
                     config=self._config,
                 )
-                self._clients[region] = client
+                self._clients.put(region, client)
             return client
 
     async def exchange(self, request: ExchangeRequest) -> Credential:
