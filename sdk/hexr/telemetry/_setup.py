@@ -39,7 +39,7 @@ from opentelemetry.util.types import Attributes
 from prometheus_client import CollectorRegistry
 
 from hexr import _env
-from hexr._settings import published_env
+from hexr.endpoints import published_env
 from hexr.telemetry import _names as n
 from hexr.telemetry._config import TelemetrySettings
 from hexr.telemetry._prometheus import (

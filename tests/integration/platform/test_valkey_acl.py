@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import valkey
 import valkey.exceptions
-from hexr._settings import with_valkey_credentials
+from hexr.endpoints import with_valkey_credentials
 
 from hexr.credentials._model import CacheKey
 from hexr.identity import default_source
