@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import valkey
 import valkey.exceptions
-from hexr.endpoints import with_valkey_credentials
 
 from hexr.credentials._model import CacheKey
+from hexr.endpoints import with_valkey_credentials
 from hexr.identity import default_source
 from hexr_platform.builtin.valkey import grant_agent, password_file, valkey_spec
 from tests.fixtures.platform import ComponentHandle, _started
