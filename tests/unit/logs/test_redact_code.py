@@ -6,7 +6,7 @@ import importlib.util
 import traceback
 from pathlib import Path
 
-from hexr.logs._redact import REDACTED, scrub_text
+from hexr.redact import REDACTED, scrub_text
 
 AGENT = '''\
 class _Vault:
