@@ -16,8 +16,10 @@ def main(argv: list[str] | None = None) -> None:
     """Parse flags and run the console under uvicorn (loopback by default)."""
     parser = argparse.ArgumentParser(prog="python -m hexr_console")
     parser.add_argument("--home", type=Path, default=None)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--host", default=os.environ.get(_env.HEXR_CONSOLE_HOST, "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get(_env.HEXR_CONSOLE_PORT, "8766"))
+    )
     parser.add_argument("--dashboards", type=Path, default=None)
     args = parser.parse_args(argv)
 

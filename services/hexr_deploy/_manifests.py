@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hexr.identity import SpiffeId
@@ -161,11 +162,17 @@ def _pod_containers(
     a2a_ctx = _sidecar_context(first, "a2a", s)
     a2a_env = [
         *_env(a2a_ctx, s, s.metrics_port + len(roles) + 1),
-        {"name": "HEXR_A2A_HOST", "value": "0.0.0.0"},  # noqa: S104 - mTLS, NetworkPolicy
         {"name": "HEXR_A2A_PORT", "value": str(s.a2a_port)},
+        # The sidecar serves the main role's function in-process (docs/a2a.md); the
+        # agent's source is on the image's module path under its file's name.
+        {"name": "HEXR_A2A_AGENT",
+         "value": f"{Path(first.source).stem}:{first.function.rsplit('.', 1)[-1]}"},
     ]
     a2a = _container(
-        "a2a", s.sidecar_image, ["python", "-m", "hexr_a2a"], a2a_env,
+        "a2a", s.sidecar_image,
+        # mTLS only, and NetworkPolicies decide who may connect.
+        ["python", "-m", "hexr_a2a", "--host", "0.0.0.0"],  # noqa: S104
+        a2a_env,
         [{"name": "a2a", "containerPort": s.a2a_port},
          {"name": "metrics", "containerPort": s.metrics_port + len(roles) + 1}],
         "a2a", s,
