@@ -37,6 +37,8 @@ def _listen_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(address)
+    # Listening before the URL is printed: a client connecting at once is queued, not refused.
+    sock.listen(2048)
     return sock
 
 
