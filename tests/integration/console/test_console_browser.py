@@ -77,6 +77,15 @@ def console(local_platform, tmp_path_factory) -> Iterator[tuple[str, str]]:  # t
         if any(s["labels"].get("agent_name") == AGENT for s in usage.get("llm_calls", [])):
             break
         time.sleep(1)
+    # Rates need two scrapes of the pushed series: wait until the overview graphs them.
+    dashboards = httpx.get(f"{url}/api/v1/dashboards", headers=auth, timeout=5).json()
+    overview = next(d for d in dashboards["dashboards"] if d["uid"] == "hexr-platform-overview")
+    panel = next(p for p in overview["panels"] if p["title"] == "Agent invocations")
+    panel_url = f"{url}/api/v1/dashboards/{overview['uid']}/panels/{panel['id']}"
+    while time.monotonic() < deadline + 30:
+        if httpx.get(panel_url, headers=auth, timeout=5).json()["series"]:
+            break
+        time.sleep(1)
     try:
         yield url, token
     finally:
