@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +16,9 @@ from rich.tree import Tree
 from hexr import env as _env
 from hexr.errors import HexrError
 
+if TYPE_CHECKING:
+    from hexr_demo import DemoResult
+
 EXIT_FAILED = 1
 
 
@@ -23,11 +27,14 @@ def demo(
     keep_running: Annotated[
         bool, typer.Option("--keep-running", help="Leave the platform and the agents up.")
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (progress on stderr).")
+    ] = False,
 ) -> None:
     """Run the demo: researcher → writer → editor in acme, a globex intruder, a summary."""
-    from hexr_demo import DemoOptions, DemoResult, hold_until_interrupted, run_demo
+    from hexr_demo import DemoOptions, hold_until_interrupted, run_demo
 
-    console = Console(highlight=False, width=max(Console().width, 140))
+    console = Console(highlight=False, width=max(Console().width, 140), stderr=as_json)
     lock = threading.Lock()
     with Progress(SpinnerColumn(finished_text="•"), TextColumn("{task.description}"),
                   console=console) as progress:
@@ -44,7 +51,8 @@ def demo(
 
         def hold(result: DemoResult) -> None:
             progress.stop()
-            _summary(console, result)
+            if not as_json:
+                _summary(console, result)
             console.print("[bold]--keep-running:[/] agents and the local AWS stay up; Ctrl-C "
                           "stops them (the platform stays: hexr dev down).")
             hold_until_interrupted(result)
@@ -56,16 +64,17 @@ def demo(
             progress.stop()
             console.print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_FAILED) from None
-    if not keep_running:
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), default=str))
+    elif not keep_running:
         _summary(console, result)
     if not result.completed:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _summary(console: Console, result: object) -> None:
-    from hexr_demo import DemoResult, SpanNode
+def _summary(console: Console, result: DemoResult) -> None:
+    from hexr_demo import SpanNode
 
-    assert isinstance(result, DemoResult)
     console.rule("hexr demo: summary")
     rounds = Table("round", "state", "seconds", "trace id", title="acme workflow")
     for index, item in enumerate(result.rounds, 1):
@@ -118,11 +127,12 @@ def _summary(console: Console, result: object) -> None:
 
 def _next(console: Console, env: dict[str, str], wall_s: float) -> None:
     console.print(f"[bold]demo wall time:[/] {wall_s:.1f} s\n[bold]Where to look next[/]")
+    none = "(not running)"
     lines = [
         "hexr traces --tenant acme            recent traces; hexr traces show <trace-id>",
-        f"hexr console                         {env.get(_env.HEXR_CONSOLE_URL, '(not running)')}"
+        f"hexr console                         {env.get(_env.HEXR_CONSOLE_URL, none)}"
         " (prints the sign-in token)",
-        f"Prometheus                           {env.get(_env.HEXR_PROMETHEUS_URL, '(not running)')}",
+        f"Prometheus                           {env.get(_env.HEXR_PROMETHEUS_URL, none)}",
         "dashboards                           dashboards/ (Grafana JSON), also in the console",
     ]
     for line in lines:

@@ -15,7 +15,7 @@ import yaml
 
 from hexr import env as _env
 
-__all__ = ["RESEARCH_KEY", "injector_section", "injector_current", "seed_vault", "write_config"]
+__all__ = ["RESEARCH_KEY", "injector_current", "injector_section", "seed_vault", "write_config"]
 
 # Demo-only values: fake keys for local fakes, never real credentials.
 RESEARCH_KEY = "demo-research-key-acme"

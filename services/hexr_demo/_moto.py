@@ -60,7 +60,7 @@ class LocalAws:
 
         s3 = boto3.client(
             "s3", endpoint_url=self.url, region_name="us-east-1",
-            aws_access_key_id="setup", aws_secret_access_key="setup",
+            aws_access_key_id="setup", aws_secret_access_key="setup",  # noqa: S106 - moto
         )
         s3.create_bucket(Bucket=name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -50,6 +51,10 @@ class DemoResult:
     trace_id: str = ""
     endpoints: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as plain data (``hexr demo --json``)."""
+        return {**dataclasses.asdict(self), "completed": self.completed}
 
     @property
     def completed(self) -> bool:

@@ -48,14 +48,16 @@ def _ask(prompt: str) -> str:
     return str(reply.choices[0].message.content or "")
 
 
-@serves_a2a("Researches a topic", skills=[Skill(id="research", name="Research", description="Notes")])
+@serves_a2a("Researches a topic",
+            skills=[Skill(id="research", name="Research", description="Notes")])
 @hexr_agent(name="researcher", tenant="acme")
 def researcher(request: A2ARequest) -> str:
     """Read the tenant's secret, use the vault-backed API key, ask the LLM, hand to the writer."""
     secret = hexr.vault.get("shared/research")
     with hexr_tool("research_api") as api:  # httpx client, key injected from the vault
         models = api.get("/models").json().get("data", [])
-    notes = _ask(f"notes on {request.text} (sources: {len(models)} models, {sorted(secret.keys())})")
+    fields = sorted(secret.keys())
+    notes = _ask(f"notes on {request.text} (sources: {len(models)} models, {fields})")
     return _hand_over("writer", notes)
 
 

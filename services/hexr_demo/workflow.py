@@ -17,7 +17,7 @@ from hexr.a2a import A2AClient
 from hexr.errors import GuardBlocked, HexrError
 
 # A fake AWS key id of AWS's documented example shape: the guard's Regex scanner fires.
-_SECRET_PROMPT = "summarise this config: aws_access_key_id=AKIAIOSFODNN7EXAMPLE"
+_SECRET_PROMPT = "summarise: aws_access_key_id=AKIAIOSFODNN7EXAMPLE"  # noqa: S105 - fake
 
 
 @hexr_agent(name="coordinator", tenant="acme")
