@@ -112,7 +112,7 @@ def _summary(console: Console, result: DemoResult) -> None:
         console.print("[yellow]no span tree:[/] the trace store is not installed "
                       "(hexr traces install, then hexr dev down && hexr dev up)")
     if result.metrics:
-        metrics = Table("metric (Prometheus, all runs so far)", "value", title="key metrics")
+        metrics = Table("metric (Prometheus, now)", "value", title="key metrics")
         for metric in result.metrics:
             if not metric.values:
                 value = "[dim]no data"

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,12 @@ def _dev_run(tenant: str, agent: str, extra: Sequence[str], command: Sequence[st
             *extra, "--", *command]
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class AgentProcess:
     """One acme agent: its main process (holding) and its A2A sidecar serving ``function``."""
 
@@ -32,12 +39,13 @@ class AgentProcess:
         self._url_file = run_dir / f"{tenant}-{name}.url"
         self._log = run_dir / f"{tenant}-{name}.log"
         self._url_file.unlink(missing_ok=True)
+        self.metrics_port = _free_port()
         argv = _dev_run(tenant, name, ["--a2a", function],
                         [sys.executable, "-m", "hexr_demo.hold", str(self._url_file)])
         with open(self._log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                argv, env={**env, "HEXR_METRICS_PORT": str(self.metrics_port)}, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
 
     def wait_url(self, timeout_s: float = 60.0) -> str:

@@ -21,7 +21,7 @@ from hexr_demo._moto import LocalAws
 from hexr_demo._procs import AgentProcess, run_agent_json
 from hexr_demo._summary import Metric, SpanNode, query_metrics, span_tree
 from hexr_demo.agents import BUCKET
-from hexr_platform import Event, Platform
+from hexr_platform import Event, Platform, write_targets
 
 __all__ = ["DemoOptions", "DemoResult", "hold_until_interrupted", "run_demo"]
 
@@ -140,6 +140,7 @@ def run_demo(
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     aws = LocalAws(run_dir)
     agents: list[AgentProcess] = []
+    targets: Path | None = None
     try:
         step("moto (AWS STS + S3)", "")
         aws.start()
@@ -154,6 +155,9 @@ def run_demo(
             for name in ACME_AGENTS
         ]
         urls = {agent.name: agent.wait_url() for agent in agents}
+        # The sidecars serve /metrics; Prometheus scrapes them through a file_sd group.
+        targets = write_targets(home, "hexr-demo-agents",
+                                [f"127.0.0.1:{agent.metrics_port}" for agent in agents])
         step("acme agents + A2A sidecars", "done: " + ", ".join(ACME_AGENTS))
         step(f"workflow ({options.rounds} round(s))", "")
         workflow = run_agent_json(
@@ -182,6 +186,8 @@ def run_demo(
     finally:
         for agent in agents:
             agent.stop()
+        if targets is not None:
+            targets.unlink(missing_ok=True)
         aws.stop()
         if result.platform_started and not options.keep_running:
             Platform(home=home).down()
@@ -202,6 +208,6 @@ def _evidence(result: DemoResult, env: dict[str, str], step: Step) -> None:
     if traces and result.trace_id:
         result.tree = span_tree(traces, result.trace_id)
     if prometheus:
-        time.sleep(6.0)  # one scrape interval (5 s) so the pushed and served series land
+        time.sleep(7.0)  # file_sd pick-up plus one scrape interval (5 s)
         result.metrics = query_metrics(prometheus)
     step("evidence: metrics and traces", "done")

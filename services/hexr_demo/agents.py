@@ -79,7 +79,14 @@ def writer(request: A2ARequest) -> str:
 @serves_a2a("Edits a draft", skills=[Skill(id="edit", name="Edit", description="Polish")])
 @hexr_agent(name="editor", tenant="acme")
 def editor(request: A2ARequest) -> str:
-    """Read the draft back from S3 and have the LLM polish it."""
+    """Read the draft back from S3, count its words in the sandbox, have the LLM polish it."""
+    import hexr.sandbox
+
     body = _s3().get_object(Bucket=BUCKET, Key=request.text)
     draft = body["Body"].read().decode()
-    return _ask(f"edit: {draft[:2000]}")
+    # Untrusted-code stand-in: no network, no SVID, no Hexr state, its own uid.
+    counted = hexr.sandbox.exec(
+        "print(len(open('draft.txt').read().split()))", files={"draft.txt": draft}, timeout=10
+    )
+    words = counted.stdout.strip() if counted.exit_code == 0 else f"sandbox: {counted.limit}"
+    return f"{_ask(f'edit: {draft[:2000]}')} [words: {words}]"
