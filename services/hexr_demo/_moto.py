@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class LocalAws:
         """Start the server (imported here: moto is heavy)."""
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        # Its request log would interleave with the demo's progress display.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         previous = 0
         with contextlib.suppress(OSError, ValueError):
             previous = int(self._port_file.read_text())
