@@ -194,8 +194,16 @@ def run_demo(
     return result
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def hold_until_interrupted(_result: DemoResult) -> None:
-    """Keep the agents and the local AWS (a thread of this process) up until Ctrl-C."""
+    """Keep the agents and the local AWS (a thread of this process) up until Ctrl-C/SIGTERM."""
+    # SIGTERM too (and SIGINT even where a shell started the demo with SIGINT ignored), so
+    # the agents are always stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         while True:
             time.sleep(3600)
