@@ -7,6 +7,7 @@ import typer
 from hexr import __version__
 from hexr_cli import deploy, dev, gateway, traces, vault
 from hexr_cli.console import console
+from hexr_cli.demo import demo
 from hexr_cli.run import run as dev_run
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(gateway.app, name="gateway")
 app.add_typer(traces.app, name="traces")
 deploy.register(app)
 app.command(name="console")(console)
+app.command(name="demo")(demo)
 
 
 @app.command()

@@ -27,6 +27,7 @@ from hexr import _env
 from hexr.a2a._contract import Artifact, Part, TextPart
 from hexr.a2a._convert import from_proto_parts, to_proto_parts
 from hexr.a2a._registry import RegistryEntry, live_entries, registry_key
+from hexr.endpoints import with_valkey_credentials
 from hexr.errors import HexrError
 from hexr.identity import (
     Authorizer,
@@ -173,7 +174,12 @@ class AsyncA2AClient:
         self._source = source
         self._tenant = tenant
         self._agent_name = agent_name
-        self._valkey_url = valkey_url or os.environ.get(_env.HEXR_VALKEY_URL)
+        url = valkey_url or os.environ.get(_env.HEXR_VALKEY_URL)
+        # The platform publishes the URL without a password; an agent function running in
+        # its sidecar inherits that URL, so (like the sidecar) a process of the platform's
+        # user takes the shared user's password from the secrets directory. An agent of
+        # `hexr dev run` already has its own user's URL, which is kept as it is.
+        self._valkey_url = with_valkey_credentials(url) if url else None
         self._timeout = timeout
         self._clients: OrderedDict[str, tuple[Client, httpx.AsyncClient]] = OrderedDict()
         self._lock = asyncio.Lock()
