@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from hexr.errors import IdentityError
 from hexr.identity import SpiffeId
-from hexr.identity.jwks import JwksFetcher, JwksKeys, fetch_jwks_url
-from hexr.identity.jwt_svid import InvalidJwtSvid, jwt_svid_kid, verify_jwt_svid
+from hexr.identity.jwks import BearerVerifier, JwksFetcher, JwksKeys, fetch_jwks_url
+from hexr.identity.jwt_svid import InvalidJwtSvid
 from hexr_gateway.errors import Unauthenticated
 
 __all__ = ["Caller", "JwksFetcher", "JwksKeys", "JwtVerifier", "fetch_jwks_url"]
@@ -33,14 +33,8 @@ class Caller:
         return self.tenant is not None and self.agent is not None
 
 
-class JwtVerifier:
+class JwtVerifier(BearerVerifier):
     """Verifies JWT-SVIDs presented to the gateway and names the caller."""
-
-    def __init__(self, keys: JwksKeys, *, audience: str, issuer: str, trust_domain: str):
-        self._keys = keys
-        self._audience = audience
-        self._issuer = issuer
-        self._trust_domain = trust_domain
 
     async def verify(self, authorization: str | None) -> Caller:
         """The verified caller, from an ``Authorization: Bearer`` header.
@@ -49,26 +43,10 @@ class JwtVerifier:
             Unauthenticated: header missing, token malformed, forged, expired, for another
                 audience or issuer, or not a workload of this trust domain.
         """
-        if not authorization or not authorization.startswith("Bearer "):
-            raise Unauthenticated("missing Bearer JWT-SVID")
-        token = authorization[len("Bearer ") :].strip()
         try:
-            kid = jwt_svid_kid(token)
+            _, claims = await self.claims(authorization)
         except InvalidJwtSvid as exc:
-            raise Unauthenticated(f"malformed JWT-SVID: {exc}") from exc
-        key = await self._keys.key(kid)
-        if key is None:
-            raise Unauthenticated("JWT-SVID signed by an unknown key")
-        try:
-            _, claims = verify_jwt_svid(
-                token,
-                key,
-                audience=self._audience,
-                trust_domain=self._trust_domain,
-                issuer=self._issuer,
-            )
-        except InvalidJwtSvid as exc:
-            raise Unauthenticated(f"JWT-SVID does not verify: {exc}") from exc
+            raise Unauthenticated(str(exc)) from exc
         return self._caller(claims.get("sub"))
 
     def _caller(self, subject: object) -> Caller:
@@ -78,6 +56,6 @@ class JwtVerifier:
             parsed = SpiffeId.parse(subject)
         except IdentityError:
             raise Unauthenticated("JWT-SVID subject is not a SPIFFE ID") from None
-        if parsed.trust_domain != self._trust_domain:
+        if parsed.trust_domain != self.trust_domain:
             raise Unauthenticated("JWT-SVID subject is not of this trust domain")
         return Caller(str(parsed), parsed.tenant, parsed.agent)

@@ -19,8 +19,9 @@ import jwt
 
 from hexr.bounded import BodyTooLarge, aread_bounded
 from hexr.errors import HexrError
+from hexr.identity.jwt_svid import InvalidJwtSvid, jwt_svid_kid, verify_jwt_svid
 
-__all__ = ["MAX_JWKS_BYTES", "JwksFetcher", "JwksKeys", "fetch_jwks_url"]
+__all__ = ["MAX_JWKS_BYTES", "BearerVerifier", "JwksFetcher", "JwksKeys", "fetch_jwks_url"]
 
 MAX_JWKS_BYTES = 256 * 1024
 """Largest JWKS document read (a bundle holds a handful of keys)."""
@@ -82,3 +83,47 @@ class JwksKeys:
             # Keep the last good bundle: an unreachable JWKS must not drop trusted keys.
             return
         self._keys = {k.key_id: k.key for k in keyset.keys if k.key_id}
+
+
+class BearerVerifier:
+    """Verifies the JWT-SVID of an ``Authorization: Bearer`` header with `JwksKeys`.
+
+    The rules are `hexr.identity.jwt_svid`'s with the issuer bound; a service decides what
+    the verified subject may do and turns `InvalidJwtSvid` into its own 401.
+    """
+
+    def __init__(self, keys: JwksKeys, *, audience: str, issuer: str, trust_domain: str):
+        self.keys = keys
+        self.audience = audience
+        self.issuer = issuer
+        self.trust_domain = trust_domain
+
+    async def claims(self, authorization: str | None) -> tuple[str, dict[str, Any]]:
+        """The raw token and its verified claims.
+
+        Raises:
+            InvalidJwtSvid: header missing, token malformed, signed by an unknown key,
+                forged, expired, or for another audience, issuer or trust domain (the
+                message says which, never the token).
+        """
+        if not authorization or not authorization.startswith("Bearer "):
+            raise InvalidJwtSvid("missing Bearer JWT-SVID")
+        token = authorization[len("Bearer ") :].strip()
+        try:
+            kid = jwt_svid_kid(token)
+        except InvalidJwtSvid as exc:
+            raise InvalidJwtSvid(f"malformed JWT-SVID: {exc}") from exc
+        key = await self.keys.key(kid)
+        if key is None:
+            raise InvalidJwtSvid("JWT-SVID signed by an unknown key")
+        try:
+            _, claims = verify_jwt_svid(
+                token,
+                key,
+                audience=self.audience,
+                trust_domain=self.trust_domain,
+                issuer=self.issuer,
+            )
+        except InvalidJwtSvid as exc:
+            raise InvalidJwtSvid(f"JWT-SVID does not verify: {exc}") from exc
+        return token, claims
