@@ -73,19 +73,25 @@ class Lifecycle:
         failed = 0
         alive: dict[bytes, bool] = {}
         async for member in self._valkey.sscan_iter(self._store.running_key, count=500):
-            owner, _, task_id = member.decode().rpartition(":")
-            key = self._store.task_key(owner, task_id)
-            state, replica, version, data = await self._valkey.hmget(key, ["s", "r", "v", "d"])
-            if state not in _RUNNING or replica is None or data is None:
-                await self._valkey.srem(self._store.running_key, member)  # expired or done
-                continue
-            if replica not in alive:
-                alive[replica] = bool(
-                    await self._valkey.exists(self._heartbeat_key(replica.decode()))
-                )
-            if not alive[replica] and await self._fail(owner, task_id, data, int(version)):
-                failed += 1
+            try:
+                failed += await self._recover(member, alive)
+            except Exception:  # noqa: BLE001 - one bad record must not block the others
+                _log.warning("A2A recovery skipped a task record", exc_info=True)
         return failed
+
+    async def _recover(self, member: bytes, alive: dict[bytes, bool]) -> int:
+        """Fail the running task ``member`` if its replica is dead; 1 when it did."""
+        owner, _, task_id = member.decode().rpartition(":")
+        key = self._store.task_key(owner, task_id)
+        state, replica, version, data = await self._valkey.hmget(key, ["s", "r", "v", "d"])
+        if state not in _RUNNING or replica is None or version is None or data is None:
+            await self._valkey.srem(self._store.running_key, member)  # expired or done
+            return 0
+        if replica not in alive:
+            alive[replica] = bool(await self._valkey.exists(self._heartbeat_key(replica.decode())))
+        if not alive[replica] and await self._fail(owner, task_id, data, int(version)):
+            return 1
+        return 0
 
     async def _fail(self, owner: str, task_id: str, data: bytes, version: int) -> bool:
         from a2a.server.cluster import ConcurrentTaskModificationError, TaskVersion
